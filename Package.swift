@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "layoutsolve",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "LayoutSolver", targets: ["LayoutSolver"]),
+        .executable(name: "layoutsolve", targets: ["layoutsolve"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Debian's libglpk-dev ships no glpk.pc, so the module map links it directly.
+        .systemLibrary(name: "CGLPK", path: "Sources/CGLPK", providers: [.apt(["libglpk-dev"])]),
+        // setjmp/longjmp cannot cross Swift frames: every GLPK call that can fail runs in C.
+        .target(
+            name: "CGLPKGuard",
+            dependencies: ["CGLPK"],
+            path: "Sources/CGLPKGuard",
+            linkerSettings: [.linkedLibrary("glpk")]
+        ),
+        .target(name: "LayoutSolver", dependencies: ["CGLPKGuard"], path: "Sources/LayoutSolver"),
+        .executableTarget(
+            name: "layoutsolve",
+            dependencies: [
+                "LayoutSolver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/layoutsolve"
+        ),
+        .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver"], path: "Tests/LayoutSolverTests"),
+        .testTarget(
+            name: "QEMUIntegrationTests",
+            dependencies: ["LayoutSolver"],
+            path: "Tests/QEMUIntegrationTests"
+        ),
+    ]
+)

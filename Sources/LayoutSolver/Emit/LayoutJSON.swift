@@ -1,0 +1,96 @@
+/// The machine-readable answer, schema `layoutsolve/layout/v1` (Schemas/layout-v1.schema.json).
+/// Addresses and sizes are hex strings: JSON numbers lose precision above 2^53 in most parsers.
+public enum LayoutJSON {
+    public static let schema = "layoutsolve/layout/v1"
+
+    public static func document(for solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> JSONOutput {
+        let layout = solution.layout
+        var members: [(String, JSONOutput)] = [
+            ("schema", .string(schema)),
+            ("generator", .string("layoutsolve \(LayoutSolverVersion.current)")),
+            ("vm", vm(layout.vm)),
+            ("machine", .string(layout.machine.rawValue)),
+            ("machine_type", .string(layout.machineType)),
+            ("qemu_version", .string(layout.qemu.description)),
+            ("phys_bits", .integer(layout.physBits)),
+            ("cpu_vendor", layout.cpuVendor.map { .string($0.rawValue) } ?? .null),
+            ("top_address", .hex(layout.topAddress)),
+            ("regions", .array(layout.regions.map(region))),
+            ("knobs", knobs(layout.knobs)),
+            ("programmable", .array(solution.programmable.map(programmable))),
+            ("hosts", .array(solution.hosts.map(host))),
+            ("notes", .array(layout.notes.map(JSONOutput.string))),
+        ]
+        members.append(("qemu", .object([("argv", .array(QEMUArguments.argv(for: layout, options: qemuOptions).map(JSONOutput.string)))])))
+        return .object(members)
+    }
+
+    static func vm(_ spec: VMSpec) -> JSONOutput {
+        .object([
+            ("name", spec.name.map(JSONOutput.string) ?? .null),
+            ("machine", .string(spec.machine.rawValue)),
+            ("ram", .hex(spec.ram)),
+            ("maxmem", .optionalHex(spec.maxmem)),
+            ("slots", .integer(spec.slots)),
+            ("ram_align", .optionalHex(spec.ramAlign)),
+            ("pci_hole64", .optionalHex(spec.pciHole64)),
+            ("cpu_model", .string(spec.cpuModel)),
+            ("cpu_vendor", spec.cpuVendor.map { .string($0.rawValue) } ?? .null),
+            ("p2p", .bool(spec.p2p)),
+            ("qemu", .string(spec.qemu.description)),
+        ])
+    }
+
+    static func region(_ region: GuestRegion) -> JSONOutput {
+        .object([
+            ("name", .string(region.name)),
+            ("kind", .string(region.kind.rawValue)),
+            ("start", .hex(region.range.start)),
+            ("end", .hex(region.range.last)),
+            ("size", .optionalHex(region.range.size)),
+            ("dma_target", .bool(region.isDMATarget)),
+        ])
+    }
+
+    static func knobs(_ knobs: MachineKnobs) -> JSONOutput {
+        switch knobs {
+        case .q35(let q35):
+            return .object([
+                ("ram_size", .hex(q35.ramSize)),
+                ("max_ram_below_4g", .optionalHex(q35.maxRamBelow4G)),
+                ("maxmem", .optionalHex(q35.maxmem)),
+                ("slots", .integer(q35.slots)),
+                ("pci_hole64_size", .optionalHex(q35.pciHole64Size)),
+                ("phys_bits", .integer(q35.physBits)),
+                ("dimms", .array(q35.dimms.map { .object([("id", .string($0.id)), ("addr", .hex($0.address)), ("size", .hex($0.size))]) })),
+            ])
+        }
+    }
+
+    static func programmable(_ placement: ProgrammablePlacement) -> JSONOutput {
+        .object([
+            ("host", .string(placement.host)),
+            ("path", .string(placement.path)),
+            ("type", .string(placement.type.rawValue)),
+            ("start", .hex(placement.range.start)),
+            ("end", .hex(placement.range.last)),
+            ("size", .optionalHex(placement.range.size)),
+            ("default", .bool(placement.isDefault)),
+        ])
+    }
+
+    static func host(_ host: HostProfile) -> JSONOutput {
+        .object([
+            ("name", .string(host.name)),
+            ("arch", .string(host.arch.rawValue)),
+            ("count", .integer(host.count)),
+            ("cpu_phys_bits", .integer(host.cpuPhysBits)),
+            ("iommu_address_bits", .integer(host.iommuAddressBits)),
+            ("verified", .bool(true)),
+        ])
+    }
+}
+
+public enum LayoutSolverVersion {
+    public static let current = "0.1.0"
+}

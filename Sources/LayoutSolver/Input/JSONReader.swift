@@ -1,0 +1,107 @@
+/// Walks a parsed JSON document with a path, so every error names where it is,
+/// and rejects members nobody read: a misspelt key must not be silently ignored.
+struct JSONReader {
+    let source: String
+    let node: JSONNode
+    let path: String
+
+    init(source: String, node: JSONNode, path: String = "$") {
+        self.source = source
+        self.node = node
+        self.path = path
+    }
+
+    func error(_ message: String) -> InputError {
+        InputError(source: source, path: path, line: node.line, message: message)
+    }
+
+    func expectation(_ expected: String) -> InputError {
+        error("expected \(expected), found \(node.value.kindName)")
+    }
+
+    /// An object's members, read one by one; `finish()` reports members that were not read.
+    func object() throws -> ObjectReader {
+        guard case .object(let members) = node.value else { throw expectation("an object") }
+        return ObjectReader(reader: self, members: members)
+    }
+
+    func array() throws -> [JSONReader] {
+        guard case .array(let elements) = node.value else { throw expectation("an array") }
+        return elements.enumerated().map { JSONReader(source: source, node: $1, path: "\(path)[\($0)]") }
+    }
+
+    func string() throws -> String {
+        guard case .string(let text) = node.value else { throw expectation("a string") }
+        return text
+    }
+
+    func bool() throws -> Bool {
+        guard case .bool(let value) = node.value else { throw expectation("true or false") }
+        return value
+    }
+
+    /// A plain integer (a JSON number or a decimal string), for counts and bit widths.
+    func integer(in range: ClosedRange<Int>, what: String) throws -> Int {
+        let text: String
+        switch node.value {
+        case .number(let literal): text = literal
+        case .string(let literal): text = literal
+        default: throw expectation("\(what): an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard let value = Int(text), range.contains(value) else {
+            throw error("expected \(what): an integer from \(range.lowerBound) to \(range.upperBound), found \(node.value.kindName)")
+        }
+        return value
+    }
+
+    /// An address or size: `"0x…"`, a decimal integer or string, or a size like `"12G"`.
+    func quantity(_ what: String) throws -> UInt64 {
+        let text: String
+        switch node.value {
+        case .number(let literal): text = literal
+        case .string(let literal): text = literal
+        default: throw expectation("\(what) (\"0x…\", an integer, or a size such as \"16G\")")
+        }
+        switch SizeSyntax.parse(text) {
+        case .success(let value): return value
+        case .failure(.negative): throw error("\(what) must not be negative, found \(node.value.kindName)")
+        case .failure(.tooLarge): throw error("\(what) \(text) does not fit in 64 bits (the address space ends at 0xffffffffffffffff)")
+        case .failure(.empty), .failure(.notANumber):
+            throw error("expected \(what) (\"0x…\", an integer, or a size such as \"16G\"), found \(node.value.kindName)")
+        }
+    }
+}
+
+struct ObjectReader {
+    let reader: JSONReader
+    let members: [(key: String, value: JSONNode)]
+    private var used: Set<String> = []
+
+    init(reader: JSONReader, members: [(key: String, value: JSONNode)]) {
+        self.reader = reader
+        self.members = members
+    }
+
+    mutating func optional(_ key: String) -> JSONReader? {
+        guard let member = members.first(where: { $0.key == key }) else { return nil }
+        used.insert(key)
+        if case .null = member.value.value { return nil }
+        return JSONReader(source: reader.source, node: member.value, path: "\(reader.path).\(key)")
+    }
+
+    mutating func required(_ key: String) throws -> JSONReader {
+        guard let member = optional(key) else { throw reader.error("missing required member \"\(key)\"") }
+        return member
+    }
+
+    func has(_ key: String) -> Bool { members.contains { $0.key == key } }
+
+    /// Fails on the first member that was never read, naming the members that are allowed.
+    func finish(allowed: [String]) throws {
+        for member in members where !used.contains(member.key) {
+            throw InputError(
+                source: reader.source, path: "\(reader.path).\(member.key)", line: member.value.line,
+                message: "unknown member \"\(member.key)\"; allowed here: \(allowed.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+/// What the VM needs; the solver decides where it goes. Schema `layoutsolve/vm/v1`.
+public struct VMSpec: Equatable, Sendable {
+    public static let schema = "layoutsolve/vm/v1"
+
+    public var name: String?
+    public var machine: MachineKind
+    /// All guest RAM: boot RAM plus any DIMMs the solver adds to step over host holes.
+    public var ram: UInt64
+    /// The user's own maximum (for their hotplug); nil means no hotplug room of their own.
+    public var maxmem: UInt64?
+    /// Slots kept free for the user's own hotplug; the solver's DIMMs take extra slots.
+    public var slots: Int
+    /// Backing page size (hugepages): every RAM piece is sized and placed on this boundary.
+    public var ramAlign: UInt64?
+    /// Minimum size of the 64-bit PCI hole; nil means QEMU's default for the machine.
+    public var pciHole64: UInt64?
+    public var cpuModel: String
+    /// Pins the guest CPU vendor, which decides QEMU's AMD 1 TiB relocation.
+    public var cpuVendor: CPUVendor?
+    /// PCI BAR windows are DMA targets too (peer-to-peer between assigned devices).
+    public var p2p: Bool
+    public var qemu: QEMUVersion
+
+    public init(
+        name: String? = nil, machine: MachineKind = .q35, ram: UInt64, maxmem: UInt64? = nil, slots: Int = 0,
+        ramAlign: UInt64? = nil, pciHole64: UInt64? = nil, cpuModel: String = "host", cpuVendor: CPUVendor? = nil,
+        p2p: Bool = false, qemu: QEMUVersion = .default
+    ) {
+        self.name = name
+        self.machine = machine
+        self.ram = ram
+        self.maxmem = maxmem
+        self.slots = slots
+        self.ramAlign = ramAlign
+        self.pciHole64 = pciHole64
+        self.cpuModel = cpuModel
+        self.cpuVendor = cpuVendor
+        self.p2p = p2p
+        self.qemu = qemu
+    }
+
+    /// Hotplug room the user asked for beyond `ram`.
+    public var userHotplugBytes: UInt64 { (maxmem ?? ram) - ram }
+}
+
+public enum MachineKind: String, Sendable, CaseIterable {
+    case q35, pc, virt
+}
+
+public enum CPUVendor: String, Sendable, CaseIterable {
+    case intel, amd
+
+    /// The CPUID vendor string QEMU's `vendor=` property takes.
+    public var cpuidString: String { self == .intel ? "GenuineIntel" : "AuthenticAMD" }
+}
+
+/// The QEMU release whose derivation of the memory map the layout is computed for.
+public struct QEMUVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let major: Int
+    public let minor: Int
+
+    public static let `default` = QEMUVersion(major: 7, minor: 2)
+    /// Releases whose pc/q35 derivation this tool models (qemu-layout.md: unchanged from 7.2 to 10.2
+    /// for the pinned machine types). Older releases lack the AMD 1 TiB rule or derive differently.
+    public static let modelled: [QEMUVersion] = [
+        .init(major: 7, minor: 2), .init(major: 8, minor: 0), .init(major: 8, minor: 1), .init(major: 8, minor: 2),
+        .init(major: 9, minor: 0), .init(major: 9, minor: 1), .init(major: 9, minor: 2),
+        .init(major: 10, minor: 0), .init(major: 10, minor: 1), .init(major: 10, minor: 2),
+    ]
+
+    public init(major: Int, minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// Parses `7.2` (a patch number such as `7.2.22` is accepted and ignored: it does not change the layout).
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) && $0.count <= 3 }),
+              let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
+        self.init(major: major, minor: minor)
+    }
+
+    public static func < (lhs: QEMUVersion, rhs: QEMUVersion) -> Bool { (lhs.major, lhs.minor) < (rhs.major, rhs.minor) }
+    public var description: String { "\(major).\(minor)" }
+}

@@ -1,0 +1,105 @@
+/// Reads and validates `layoutsolve/vm/v1` documents, and checks a spec built from flags the same way.
+public enum VMSpecParser {
+    static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "cpu_model", "cpu_vendor", "p2p", "qemu", "note"]
+
+    public static func parse(_ bytes: [UInt8], source: String) throws -> VMSpec {
+        let root: JSONNode
+        do {
+            root = try JSONParser.parse(bytes)
+        } catch {
+            throw InputError(source: source, line: error.line, message: "not valid JSON: \(error.message)")
+        }
+        let reader = JSONReader(source: source, node: root)
+        var object = try reader.object()
+        let schemaReader = try object.required("schema")
+        let schema = try schemaReader.string()
+        guard schema == VMSpec.schema else {
+            if schema == HostProfile.schema {
+                throw schemaReader.error("this is a host profile (\(schema)), not a VM spec; pass it with --hosts")
+            }
+            throw schemaReader.error("expected \"\(VMSpec.schema)\", found \"\(schema)\"")
+        }
+        var spec = VMSpec(ram: 0)
+        spec.name = try object.optional("name")?.string()
+        if let machineReader = object.optional("machine") {
+            let text = try machineReader.string()
+            guard let machine = MachineKind(rawValue: text) else {
+                throw machineReader.error("expected one of \(MachineKind.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
+            }
+            spec.machine = machine
+        }
+        let ramReader = try object.required("ram")
+        spec.ram = try ramReader.quantity("a RAM size")
+        let maxmemReader = object.optional("maxmem")
+        spec.maxmem = try maxmemReader?.quantity("a maximum memory size")
+        let slotsReader = object.optional("slots")
+        spec.slots = try slotsReader?.integer(in: 0...256, what: "a number of memory slots") ?? 0
+        let alignReader = object.optional("ram_align")
+        spec.ramAlign = try alignReader?.quantity("a RAM alignment")
+        let holeReader = object.optional("pci_hole64")
+        spec.pciHole64 = try holeReader?.quantity("a 64-bit PCI hole size")
+        spec.cpuModel = try object.optional("cpu_model")?.string() ?? "host"
+        if let vendorReader = object.optional("cpu_vendor") {
+            let text = try vendorReader.string()
+            guard let vendor = CPUVendor(rawValue: text) else { throw vendorReader.error("expected \"intel\" or \"amd\", found \"\(text)\"") }
+            spec.cpuVendor = vendor
+        }
+        spec.p2p = try object.optional("p2p")?.bool() ?? false
+        if let qemuReader = object.optional("qemu") {
+            let text = try qemuReader.string()
+            guard let version = QEMUVersion(text) else { throw qemuReader.error("expected a QEMU version such as \"7.2\", found \"\(text)\"") }
+            spec.qemu = version
+        }
+        _ = try object.optional("note")?.string()
+        try object.finish(allowed: members)
+        let problems = validate(spec)
+        if let first = problems.first {
+            let readers: [String: JSONReader?] = ["ram": ramReader, "maxmem": maxmemReader, "slots": slotsReader, "ram_align": alignReader, "pci_hole64": holeReader, "cpu_model": nil, "qemu": nil]
+            let at = readers[first.member].flatMap { $0 }
+            throw InputError(source: source, path: "$.\(first.member)", line: at?.node.line ?? root.line, message: first.message)
+        }
+        return spec
+    }
+
+    /// A problem with one member of a spec: which member and what is wrong.
+    public struct Problem: Equatable, Sendable {
+        public let member: String
+        public let message: String
+    }
+
+    /// The rules QEMU itself enforces on `-m` (hw/core/machine.c) and the ones this tool adds.
+    public static func validate(_ spec: VMSpec) -> [Problem] {
+        var problems: [Problem] = []
+        if spec.ram == 0 { problems.append(.init(member: "ram", message: "ram must be larger than 0")) }
+        if let align = spec.ramAlign {
+            if !align.isPowerOfTwo || align < 4096 {
+                problems.append(.init(member: "ram_align", message: "ram_align \(Hex.format(align)) must be a power of two of at least 4K (a page size such as 2M or 1G)"))
+            } else if spec.ram % align != 0 {
+                problems.append(.init(member: "ram", message: "ram \(ByteCount.format(spec.ram)) is not a multiple of ram_align \(ByteCount.format(align)); hugepage-backed memory comes in whole pages"))
+            }
+        }
+        if let maxmem = spec.maxmem {
+            if maxmem < spec.ram {
+                problems.append(.init(member: "maxmem", message: "maxmem \(ByteCount.format(maxmem)) is below ram \(ByteCount.format(spec.ram))"))
+            }
+            if maxmem % 4096 != 0 {
+                problems.append(.init(member: "maxmem", message: "maxmem must be a multiple of 4 KiB (QEMU: \"maximum memory size must by aligned to multiple of 4096 bytes\")"))
+            }
+            if spec.slots > 0 && maxmem == spec.ram {
+                problems.append(.init(member: "maxmem", message: "slots were given but maxmem equals ram: there is no room to hot-add anything"))
+            }
+        } else if spec.slots > 0 {
+            problems.append(.init(member: "slots", message: "slots need maxmem (QEMU: \"slots specified but no max-size\")"))
+        }
+        if let hole = spec.pciHole64, hole % Sizes.gib != 0 {
+            problems.append(.init(member: "pci_hole64", message: "pci_hole64 \(ByteCount.format(hole)) must be a multiple of 1 GiB (QEMU rounds the hole to 1 GiB)"))
+        }
+        if spec.cpuModel.isEmpty || spec.cpuModel.contains(where: { $0 == "," || $0 == " " || $0 == "=" }) {
+            problems.append(.init(member: "cpu_model", message: "cpu_model must be one QEMU CPU model name such as host, max or EPYC (no commas or spaces)"))
+        }
+        if !QEMUVersion.modelled.contains(spec.qemu) {
+            problems.append(.init(member: "qemu", message: "QEMU \(spec.qemu) is not modelled; this version models \(QEMUVersion.modelled.map(\.description).joined(separator: ", "))"))
+        }
+        return problems
+    }
+}

@@ -1,0 +1,27 @@
+/// The machine knobs behind a layout; one case per machine model.
+public enum MachineKnobs: Equatable, Sendable {
+    case q35(Q35Knobs)
+}
+
+/// A guest memory map, the knobs that produce it, and what QEMU must be told.
+/// Only layouts that passed the exact verifier against every host are handed out.
+public struct GuestLayout: Equatable, Sendable {
+    public var machine: MachineKind
+    public var machineType: String
+    public var qemu: QEMUVersion
+    public var vm: VMSpec
+    public var physBits: Int
+    /// The vendor the layout was derived for; nil when it is the same for either vendor.
+    public var cpuVendor: CPUVendor?
+    public var knobs: MachineKnobs
+    public var regions: [GuestRegion]
+    /// The last address the guest's map uses (QEMU's max used GPA, which phys-bits must reach).
+    public var topAddress: UInt64
+    public var notes: [String]
+
+    public var dmaTargets: [GuestRegion] { regions.filter(\.isDMATarget) }
+
+    public var dimmCount: Int { regions.filter { $0.kind == .dimm }.count }
+
+    public var bootRAM: UInt64 { regions.filter { $0.kind == .ram }.reduce(0) { $0 + ($1.range.size ?? 0) } }
+}

@@ -1,0 +1,54 @@
+/// Everything a q35 command line sets that QEMU's memory map depends on.
+public struct Q35Knobs: Equatable, Sendable {
+    /// A DIMM cold-plugged with an explicit `addr=`.
+    public struct DIMM: Equatable, Sendable {
+        public var id: String
+        public var address: UInt64
+        public var size: UInt64
+        public init(id: String, address: UInt64, size: UInt64) {
+            self.id = id
+            self.address = address
+            self.size = size
+        }
+    }
+
+    /// `pc-q35-X.Y`; pinned because the layout is guest ABI and compat flags follow the type.
+    public var machineType: String
+    /// `-m size=`: boot RAM.
+    public var ramSize: UInt64
+    /// `-machine max-ram-below-4g=`; nil leaves QEMU's default.
+    public var maxRamBelow4G: UInt64?
+    /// `-m maxmem=`; nil when there is no device memory.
+    public var maxmem: UInt64?
+    /// `-m slots=`.
+    public var slots: Int
+    /// `-global q35-pcihost.pci-hole64-size=`; nil leaves QEMU's 32 GiB default.
+    public var pciHole64Size: UInt64?
+    /// `-cpu …,phys-bits=`.
+    public var physBits: Int
+    /// The guest CPU vendor: an AMD vCPU turns on the 1 TiB relocation.
+    public var vendor: CPUVendor
+    /// False for machine types 7.0 and older, which lack the AMD 1 TiB rule.
+    public var enforceAMD1TiBHole: Bool
+    /// The alignment QEMU demands of a DIMM address: the backend's page size, or 2 MiB for RAM backends.
+    public var dimmAlignment: UInt64
+    public var dimms: [DIMM]
+
+    public init(
+        machineType: String = "pc-q35-7.2", ramSize: UInt64, maxRamBelow4G: UInt64? = nil, maxmem: UInt64? = nil,
+        slots: Int = 0, pciHole64Size: UInt64? = nil, physBits: Int, vendor: CPUVendor,
+        enforceAMD1TiBHole: Bool = true, dimmAlignment: UInt64 = 2 << 20, dimms: [DIMM] = []
+    ) {
+        self.machineType = machineType
+        self.ramSize = ramSize
+        self.maxRamBelow4G = maxRamBelow4G
+        self.maxmem = maxmem
+        self.slots = slots
+        self.pciHole64Size = pciHole64Size
+        self.physBits = physBits
+        self.vendor = vendor
+        self.enforceAMD1TiBHole = enforceAMD1TiBHole
+        self.dimmAlignment = dimmAlignment
+        self.dimms = dimms
+    }
+}

@@ -1,0 +1,171 @@
+/// What QEMU 7.2 makes of a set of q35 knobs: the same derivation as `pc_q35_init`,
+/// `pc_memory_init`, `pc_pci_hole64_start` and `memory_device_pre_plug`, in checked UInt64.
+public struct Q35Derivation: Equatable, Sendable {
+    public var below4GSize: UInt64
+    public var above4GStart: UInt64
+    public var above4GSize: UInt64
+    public var deviceMemory: AddressRange?
+    public var dimms: [(id: String, range: AddressRange)]
+    public var pciHole32: AddressRange
+    public var pciHole64: AddressRange
+    /// `pc_max_used_gpa`: the highest address the phys-bits check must reach.
+    public var maxUsedGPA: UInt64
+    /// Above-4G RAM, device memory and the 64-bit hole moved above 1 TiB (AMD vCPU).
+    public var relocatedAbove1TiB: Bool
+    /// QEMU adds the HyperTransport range to e820 as reserved (AMD vCPU with phys-bits >= 40).
+    public var reservesAMDHyperTransport: Bool
+    /// QEMU's warning about a low-RAM boundary that is not a multiple of 1 GiB, if it prints one.
+    public var warnings: [String]
+
+    public static func == (lhs: Q35Derivation, rhs: Q35Derivation) -> Bool {
+        lhs.below4GSize == rhs.below4GSize && lhs.above4GStart == rhs.above4GStart && lhs.above4GSize == rhs.above4GSize
+            && lhs.deviceMemory == rhs.deviceMemory && lhs.dimms.map(\.id) == rhs.dimms.map(\.id)
+            && lhs.dimms.map(\.range) == rhs.dimms.map(\.range) && lhs.pciHole32 == rhs.pciHole32
+            && lhs.pciHole64 == rhs.pciHole64 && lhs.maxUsedGPA == rhs.maxUsedGPA
+            && lhs.relocatedAbove1TiB == rhs.relocatedAbove1TiB && lhs.reservesAMDHyperTransport == rhs.reservesAMDHyperTransport
+    }
+
+    /// Boot RAM below 4 GiB.
+    public var below4G: AddressRange? { AddressRange(start: 0, size: below4GSize) }
+    /// Boot RAM above 4 GiB (or above 1 TiB when relocated).
+    public var above4G: AddressRange? { AddressRange(start: above4GStart, size: above4GSize) }
+}
+
+public enum Q35Model {
+    /// Derives the map exactly as QEMU does, or throws the error QEMU would print.
+    public static func derive(_ knobs: Q35Knobs) throws -> Q35Derivation {
+        typealias C = Q35Constants
+        guard (32...C.TARGET_PHYS_ADDR_SPACE_BITS).contains(knobs.physBits) else {
+            throw QEMURejection("phys-bits should be between 32 and \(C.TARGET_PHYS_ADDR_SPACE_BITS)  (but is \(knobs.physBits))")
+        }
+        // hw/core/machine.c machine_set_mem
+        let ram = try knobs.ramSize.alignedUp(C.ramSizeGranule)
+        guard ram > 0 else { throw QEMURejection("memory size must be larger than 0") }
+        var maxram = ram
+        if let maxmem = knobs.maxmem {
+            guard maxmem >= ram else {
+                throw QEMURejection("invalid value of maxmem: maximum memory size (\(Hex.format(maxmem))) must be at least the initial memory size (\(Hex.format(ram)))")
+            }
+            if knobs.slots > 0 && maxmem == ram {
+                throw QEMURejection("invalid value of maxmem: memory slots were specified but maximum memory size (\(Hex.format(maxmem))) is equal to the initial memory size (\(Hex.format(ram)))")
+            }
+            maxram = maxmem
+        } else if knobs.slots > 0 {
+            throw QEMURejection("slots specified but no max-size")
+        }
+
+        // hw/i386/pc_q35.c pc_q35_init
+        var lowmem = ram >= C.lowmemSmallGuest ? C.lowmemLargeGuest : C.lowmemSmallGuest
+        let maxRamBelow4G = (knobs.maxRamBelow4G ?? 0) == 0 ? 4 * Sizes.gib : knobs.maxRamBelow4G!
+        guard maxRamBelow4G <= 4 * Sizes.gib else {
+            throw QEMURejection("Machine option 'max-ram-below-4g=\(maxRamBelow4G)' expects size less than or equal to 4G")
+        }
+        var warnings: [String] = []
+        if lowmem > maxRamBelow4G {
+            lowmem = maxRamBelow4G
+            if ram - lowmem > lowmem && lowmem % Sizes.gib != 0 {
+                warnings.append("There is possibly poor performance as the ram size (\(Hex.format(ram))) is more then twice the size of max-ram-below-4g (\(lowmem)) and max-ram-below-4g is not a multiple of 1G.")
+            }
+        }
+        let below = ram >= lowmem ? lowmem : ram
+        let aboveSize = ram - below
+        let hole64Size = knobs.pciHole64Size ?? C.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT
+
+        // hw/i386/pc.c pc_memory_init: the AMD rule reads pc_max_used_gpa with the start still at 4 GiB.
+        var aboveStart = C.above4GStartDefault
+        var relocated = false
+        var reservesHT = false
+        if knobs.vendor == .amd && knobs.enforceAMD1TiBHole {
+            let used = try maxUsedGPA(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: knobs.slots, hole64Size: hole64Size, physBits: knobs.physBits)
+            if used >= C.AMD_HT_START {
+                aboveStart = C.AMD_ABOVE_1TB_START
+                relocated = true
+            }
+            reservesHT = knobs.physBits >= 40
+        }
+        let maxUsed = try maxUsedGPA(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: knobs.slots, hole64Size: hole64Size, physBits: knobs.physBits)
+        let maxPhysAddress = knobs.physBits >= 64 ? UInt64.max : (UInt64(1) << UInt64(knobs.physBits)) - 1
+        guard maxPhysAddress >= maxUsed else {
+            throw QEMURejection("Address space limit \(Hex.format(maxPhysAddress)) < \(Hex.format(maxUsed)) phys-bits too low (\(knobs.physBits))")
+        }
+
+        var deviceMemory: AddressRange?
+        if ram < maxram {
+            guard knobs.slots <= C.ACPI_MAX_RAM_SLOTS else { throw QEMURejection("unsupported amount of memory slots: \(knobs.slots)") }
+            guard maxram % 4096 == 0 else { throw QEMURejection("maximum memory size must by aligned to multiple of 4096 bytes") }
+            let (base, size) = try deviceMemoryRange(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: knobs.slots)
+            guard let range = AddressRange(start: base, size: size) else { throw QEMURejection("unsupported amount of maximum memory: \(Hex.format(maxram))") }
+            deviceMemory = range
+        }
+
+        let dimms = try placeDIMMs(knobs, deviceMemory: deviceMemory, plugLimit: maxram - ram)
+        let hole64Start = try pciHole64Start(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: knobs.slots)
+        let hole64End = try hole64Start.checkedAdd(hole64Size, "(pci-hole64 end)").alignedUp(Sizes.gib)
+        guard let hole64 = AddressRange(start: hole64Start, last: hole64End - 1) else {
+            throw QEMURejection("pci-hole64-size must be larger than 0")
+        }
+        return Q35Derivation(
+            below4GSize: below, above4GStart: aboveStart, above4GSize: aboveSize, deviceMemory: deviceMemory, dimms: dimms,
+            pciHole32: AddressRange(start: below, last: C.IO_APIC_DEFAULT_ADDRESS - 1)!, pciHole64: hole64, maxUsedGPA: maxUsed,
+            relocatedAbove1TiB: relocated, reservesAMDHyperTransport: reservesHT, warnings: warnings)
+    }
+
+    /// hw/i386/pc.c pc_get_device_memory_range.
+    static func deviceMemoryRange(aboveStart: UInt64, aboveSize: UInt64, ram: UInt64, maxram: UInt64, slots: Int) throws -> (UInt64, UInt64) {
+        let base = try aboveStart.checkedAdd(aboveSize, "(above-4g end)").alignedUp(Sizes.gib)
+        let perSlot = try Q35Constants.deviceMemoryPerSlot.checkedMul(UInt64(slots), "(1 GiB per slot)")
+        let size = try (maxram - ram).checkedAdd(perSlot, "(device memory size)")
+        return (base, size)
+    }
+
+    /// hw/i386/pc.c pc_pci_hole64_start.
+    static func pciHole64Start(aboveStart: UInt64, aboveSize: UInt64, ram: UInt64, maxram: UInt64, slots: Int) throws -> UInt64 {
+        if ram < maxram {
+            let (base, size) = try deviceMemoryRange(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: slots)
+            return try base.checkedAdd(size, "(device memory end)").alignedUp(Sizes.gib)
+        }
+        return try aboveStart.checkedAdd(aboveSize, "(above-4g end)").alignedUp(Sizes.gib)
+    }
+
+    /// hw/i386/pc.c pc_max_used_gpa.
+    static func maxUsedGPA(aboveStart: UInt64, aboveSize: UInt64, ram: UInt64, maxram: UInt64, slots: Int, hole64Size: UInt64, physBits: Int) throws -> UInt64 {
+        if physBits <= 32 { return (UInt64(1) << UInt64(physBits)) - 1 }
+        let start = try pciHole64Start(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: slots)
+        return try start.checkedAdd(hole64Size, "(max used GPA)") - 1
+    }
+
+    /// hw/mem/memory-device.c memory_device_pre_plug, for DIMMs with an explicit addr=.
+    static func placeDIMMs(_ knobs: Q35Knobs, deviceMemory: AddressRange?, plugLimit: UInt64) throws -> [(id: String, range: AddressRange)] {
+        guard !knobs.dimms.isEmpty else { return [] }
+        guard let deviceMemory else {
+            throw QEMURejection("memory devices (e.g. for memory hotplug) are not enabled, please specify the maxmem option")
+        }
+        guard knobs.slots > 0 else { throw QEMURejection("no slots where allocated, please specify the 'slots' option") }
+        guard knobs.dimms.count <= knobs.slots else {
+            throw QEMURejection("no free slots left: \(knobs.dimms.count) DIMMs for \(knobs.slots) slots")
+        }
+        var placed: [(id: String, range: AddressRange)] = []
+        var used: UInt64 = 0
+        for dimm in knobs.dimms {
+            guard dimm.size > 0, dimm.size % knobs.dimmAlignment == 0 else {
+                throw QEMURejection("backend memory size must be multiple of \(Hex.format(knobs.dimmAlignment))")
+            }
+            let (total, overflow) = used.addingReportingOverflow(dimm.size)
+            guard !overflow, total <= plugLimit else {
+                throw QEMURejection("not enough space, currently \(Hex.format(used)) in use of total space for memory devices \(Hex.format(plugLimit))")
+            }
+            guard dimm.address % knobs.dimmAlignment == 0 else {
+                throw QEMURejection("address must be aligned to \(Hex.format(knobs.dimmAlignment)) bytes")
+            }
+            guard let range = AddressRange(start: dimm.address, size: dimm.size), deviceMemory.contains(range) else {
+                throw QEMURejection("can't add memory device [\(Hex.format(dimm.address)):\(Hex.format(dimm.size))], usable range for memory devices [\(Hex.format(deviceMemory.start)):\(Hex.format(deviceMemory.size ?? 0))]")
+            }
+            if let clash = placed.first(where: { $0.range.overlaps(range) }) {
+                throw QEMURejection("address range conflicts with memory device id='\(clash.id)'")
+            }
+            placed.append((dimm.id, range))
+            used = total
+        }
+        return placed
+    }
+}

@@ -1,0 +1,38 @@
+/// The outcome of solving a ``MIPModel``.
+public struct MIPSolution: Sendable {
+    public enum Status: Sendable, Equatable {
+        /// Proven optimal (within the integrality tolerance).
+        case optimal
+        /// An incumbent that is not proven optimal: the time limit, or a positive
+        /// ``MIPOptions/mipGap``, stopped the search first.
+        case feasible
+        /// No assignment satisfies the constraints (possibly found before GLPK ran, e.g. an
+        /// integer variable whose bounds contain no integer).
+        case infeasible
+        /// The time limit ran out before any incumbent was found; feasibility is unknown.
+        case noSolutionInTime
+    }
+
+    public var status: Status
+    /// One value per model variable, by index; empty unless `optimal` or `feasible`.
+    /// Integer and binary values are exact integers.
+    public var values: [Double]
+    /// Objective of `values`; NaN when there are none.
+    public var objective: Double
+    /// Model size, for logs: constraints, variables and binaries.
+    public var rows: Int
+    public var columns: Int
+    public var binaries: Int
+    /// Wall time spent inside `glp_intopt`.
+    public var seconds: Double
+
+    public init(status: Status, values: [Double], objective: Double, rows: Int, columns: Int, binaries: Int, seconds: Double) {
+        self.status = status
+        self.values = values
+        self.objective = objective
+        self.rows = rows
+        self.columns = columns
+        self.binaries = binaries
+        self.seconds = seconds
+    }
+}

@@ -1,0 +1,104 @@
+/// The q35 placement as a GLPK MIP, solved in lexicographic stages.
+///
+/// Variables, all in units of the placement granule so every number GLPK sees is a small exact
+/// integer: `low` and `above` (boot RAM below and above 4 GiB), and per free gap a binary `use`
+/// and an integer `dimm` size. No coordinates and no ordering binaries: positions follow from
+/// QEMU's derivation and are computed afterwards in UInt64 (shared/domain/glpk.md explains why
+/// coordinate and big-M ordering models are inexact or slow in GLPK).
+///
+/// Stages, each fixing the optimum of the one before:
+/// 1. fewest DIMMs (cold-plugged DIMMs need ACPI memory hotplug in the guest; boot RAM does not);
+/// 2. most boot RAM;
+/// 3. lowest top: the highest gap used, then the least RAM in it (no DIMM: the least above 4 GiB);
+/// 4. closest to QEMU's default: the most RAM below 4 GiB (QEMU's own low-RAM size);
+/// 5. deterministic tie-break: DIMM RAM in the lowest gaps first.
+struct Q35MIP {
+    struct Statistics: Equatable, Sendable {
+        var rows = 0
+        var columns = 0
+        var binaries = 0
+        var solves = 0
+        var glpkSeconds = 0.0
+        var timedOut = false
+    }
+
+    enum Outcome {
+        case solved(Q35PlanAnswer)
+        case infeasible
+    }
+
+    let input: Q35PlanInput
+    let options: MIPOptions
+
+    func solve(statistics: inout Statistics) throws -> Outcome {
+        let totalUnits = input.totalRAM / input.unit
+        let lowMin = (input.lowMin + input.unit - 1) / input.unit
+        let lowMax = input.lowMax / input.unit
+        guard lowMin <= lowMax, lowMax >= 1 else { return .infeasible }
+        let capacity = input.gaps.reduce(lowMax + input.aboveCapacity / input.unit) { $0 + $1.capacity / input.unit }
+        guard capacity >= totalUnits else { return .infeasible }
+
+        var model = MIPModel(sense: .minimize)
+        let low = model.addVariable("low", kind: .integer, lower: Double(max(lowMin, 1)), upper: Double(lowMax))
+        let above = model.addVariable("above", kind: .integer, lower: 0, upper: Double(min(input.aboveCapacity / input.unit, totalUnits)))
+        var use: [Int] = []
+        var dimm: [Int] = []
+        for (index, gap) in input.gaps.enumerated() {
+            let most = min(gap.capacity / input.unit, totalUnits)
+            use.append(model.addVariable("use\(index)", kind: .binary, lower: 0, upper: 1))
+            dimm.append(model.addVariable("dimm\(index)", kind: .integer, lower: 0, upper: Double(most)))
+            model.addConstraint("cap\(index)", [(dimm[index], 1), (use[index], -Double(most))], upper: 0)
+            model.addConstraint("min\(index)", [(dimm[index], 1), (use[index], -1)], lower: 0)
+        }
+        model.addConstraint("ram", [(low, 1), (above, 1)] + dimm.map { ($0, 1.0) }, lower: Double(totalUnits), upper: Double(totalUnits))
+        // QEMU picks its low-RAM default by comparing boot RAM with 0xb0000000 (pc_q35_init).
+        switch input.scenario.regime {
+        case .small: model.addConstraint("small", [(low, 1), (above, 1)], upper: Double((Q35Constants.lowmemSmallGuest - 1) / input.unit))
+        case .large: model.addConstraint("large", [(low, 1), (above, 1)], lower: Double((Q35Constants.lowmemSmallGuest + input.unit - 1) / input.unit))
+        }
+        let topGap = model.addVariable("top", kind: .integer, lower: 0, upper: Double(input.gaps.count))
+        for (index, variable) in use.enumerated() {
+            model.addConstraint("top\(index)", [(topGap, 1), (variable, -Double(index + 1))], lower: 0)
+        }
+        statistics.rows = model.constraints.count
+        statistics.columns = model.variables.count
+        statistics.binaries = model.binaryCount
+
+        func stage(_ name: String, _ objective: [Int: Double], sense: MIPModel.Sense) throws -> Double? {
+            model.sense = sense
+            model.setObjective(objective)
+            let solution = try GLPKBackend.solve(model, options: options)
+            statistics.solves += 1
+            statistics.glpkSeconds += solution.seconds
+            switch solution.status {
+            case .optimal: break
+            case .feasible: statistics.timedOut = true
+            case .infeasible: return nil
+            case .noSolutionInTime: throw SolveTimedOut(seconds: Double(options.timeLimitMilliseconds) / 1000)
+            }
+            let value = solution.objective.rounded()
+            let terms = objective.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            model.addConstraint("fix-\(name)", terms, lower: value, upper: value)
+            lastValues = solution.values
+            return value
+        }
+
+        var lastValues: [Double] = []
+        guard try stage("dimms", Dictionary(uniqueKeysWithValues: use.map { ($0, 1.0) }), sense: .minimize) != nil else { return .infeasible }
+        _ = try stage("boot", [low: 1, above: 1], sense: .maximize)
+        let top = Int(try stage("topgap", [topGap: 1], sense: .minimize) ?? 0)
+        _ = try stage("topfill", top == 0 ? [above: 1] : [dimm[top - 1]: 1], sense: .minimize)
+        _ = try stage("low", [low: 1], sense: .maximize)
+        if !dimm.isEmpty {
+            let count = Double(dimm.count)
+            _ = try stage("order", Dictionary(uniqueKeysWithValues: dimm.enumerated().map { ($1, count - Double($0)) }), sense: .maximize)
+        }
+
+        func integer(_ variable: Int) -> UInt64 { UInt64(max(0, lastValues[variable].rounded())) }
+        var dimms: [(gap: Int, size: UInt64)] = []
+        for index in input.gaps.indices where integer(use[index]) == 1 && integer(dimm[index]) > 0 {
+            dimms.append((index, integer(dimm[index]) * input.unit))
+        }
+        return .solved(Q35PlanAnswer(below: integer(low) * input.unit, above: integer(above) * input.unit, dimms: dimms))
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+
+/// Chooses q35 knobs for a fleet: scenarios -> MIP -> QEMU's derivation -> exact check.
+struct Q35Solver {
+    typealias C = Q35Constants
+
+    let fleet: Fleet
+    let spec: VMSpec
+    let options: SolveOptions
+
+    /// A candidate that survived derivation and the exact check, with its objective.
+    struct Candidate {
+        var layout: GuestLayout
+        /// Lexicographic: DIMMs, -boot RAM, top address, knobs set away from QEMU's defaults.
+        var objective: [UInt64]
+    }
+
+    var unit: UInt64 { max(spec.ramAlign ?? 0, C.QEMU_VMALLOC_ALIGN) }
+
+    /// The guest CPU vendor the layout is derived for, or nil when it must not matter.
+    var vendor: CPUVendor? {
+        if let pinned = spec.cpuVendor { return pinned }
+        let vendors = fleet.vendors
+        if vendors == ["intel"] { return .intel }
+        if vendors == ["amd"] { return .amd }
+        return nil
+    }
+
+    var hole64Sizes: [UInt64] {
+        let preferred = max(spec.pciHole64 ?? C.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT, C.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT)
+        if let minimum = spec.pciHole64, minimum < preferred { return [preferred, minimum] }
+        return [preferred]
+    }
+
+    var cpuCeiling: UInt64 { UInt64(1) << UInt64(min(fleet.minCPUPhysBits, C.TARGET_PHYS_ADDR_SPACE_BITS)) }
+
+    func scenarios() -> [(Q35Scenario, vendors: [CPUVendor])] {
+        let belowHT = min(cpuCeiling, C.AMD_HT_START)
+        var list: [(Q35Scenario, vendors: [CPUVendor])] = []
+        for regime in [Q35Scenario.Regime.large, .small] {
+            switch vendor {
+            case .intel?:
+                list.append((Q35Scenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: cpuCeiling), [.intel]))
+            case .amd?:
+                list.append((Q35Scenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.amd]))
+                if cpuCeiling > C.AMD_ABOVE_1TB_START {
+                    list.append((Q35Scenario(aboveStart: C.AMD_ABOVE_1TB_START, regime: regime, ceiling: cpuCeiling), [.amd]))
+                }
+            case nil:
+                // Either vendor may run it: stay below the HyperTransport range so QEMU derives the same map for both.
+                list.append((Q35Scenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.intel, .amd]))
+            }
+        }
+        return list
+    }
+
+    func solve(statistics: inout SolveStatistics) throws -> GuestLayout {
+        guard spec.ram % unit == 0 else {
+            throw InputError(source: "vm", path: "$.ram", message: "ram \(ByteCount.format(spec.ram)) is not a multiple of the placement granule \(ByteCount.format(unit)) (2 MiB, or ram_align)")
+        }
+        var best: Candidate?
+        var failures: [NoLayoutExists.Conflict] = []
+        for hole64 in hole64Sizes {
+            for (scenario, vendors) in scenarios() {
+                statistics.scenarios += 1
+                switch try candidate(scenario: scenario, vendors: vendors, hole64Size: hole64, statistics: &statistics) {
+                case .success(let found):
+                    if best == nil || found.objective.lexicographicallyPrecedes(best!.objective) { best = found }
+                case .failure(let conflict):
+                    failures.append(conflict)
+                }
+            }
+            if best != nil { break }
+        }
+        guard let best else { throw Q35Explainer(fleet: fleet, spec: spec, unit: unit, hole64Size: hole64Sizes.last!).explain(failures) }
+        return best.layout
+    }
+
+    /// Solves one scenario; tightens the RAM ceiling when QEMU's derived map runs past the scenario's
+    /// ceiling (device memory and the 64-bit hole come after the RAM the MIP places).
+    func candidate(scenario: Q35Scenario, vendors: [CPUVendor], hole64Size: UInt64, statistics: inout SolveStatistics) throws -> Result<Candidate, NoLayoutExists.Conflict> {
+        let userRoom = try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib)
+        var reserveAbove = (try? hole64Size.checkedAdd(userRoom).checkedAdd(2 * Sizes.gib)) ?? .max
+        var lastProblem = "no placement"
+        for _ in 0..<6 {
+            guard reserveAbove < scenario.ceiling, scenario.ceiling - reserveAbove > scenario.aboveStart else {
+                return .failure(.init(message: "\(scenario): the 64-bit PCI hole (\(ByteCount.format(hole64Size))) and hotplug room do not fit below \(Hex.format(scenario.ceiling))", hosts: fleet.hostsWithNarrowestCPU, holes: []))
+            }
+            let ramCeiling = scenario.ceiling - reserveAbove
+            guard let input = planInput(scenario: scenario, ramCeiling: ramCeiling) else {
+                return .failure(.init(message: "\(scenario): guest RAM cannot start at address 0", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: 0, last: 0)!)))
+            }
+            let started = Date()
+            let mip = Q35MIP(input: input, options: mipOptions)
+            var mipStatistics = Q35MIP.Statistics()
+            let outcome = try mip.solve(statistics: &mipStatistics)
+            statistics.glpkSeconds += mipStatistics.glpkSeconds
+            statistics.modelSeconds += max(0, Date().timeIntervalSince(started) - mipStatistics.glpkSeconds)
+            statistics.rows = max(statistics.rows, mipStatistics.rows)
+            statistics.columns = max(statistics.columns, mipStatistics.columns)
+            statistics.binaries = max(statistics.binaries, mipStatistics.binaries)
+            statistics.glpkSolves += mipStatistics.solves
+            statistics.hitTimeLimit = statistics.hitTimeLimit || mipStatistics.timedOut
+            guard case .solved(let answer) = outcome else {
+                return .failure(.init(message: "\(scenario): not enough DMA-addressable room for \(ByteCount.format(spec.ram))", hosts: [], holes: []))
+            }
+            let verifyStarted = Date()
+            defer { statistics.verifySeconds += Date().timeIntervalSince(verifyStarted) }
+            switch realize(answer, input: input, vendors: vendors, hole64Size: hole64Size) {
+            case .success(let layout):
+                if layout.topAddress >= scenario.ceiling {
+                    reserveAbove = (try? reserveAbove.checkedAdd((layout.topAddress - scenario.ceiling + 1).alignedUp(Sizes.gib))) ?? .max
+                    lastProblem = "the map reaches \(Hex.format(layout.topAddress)), past \(Hex.format(scenario.ceiling))"
+                    continue
+                }
+                let violations = LayoutVerifier.violations(of: layout, on: fleet.hosts, strictRelaxable: fleet.strictRelaxable)
+                guard violations.isEmpty else { throw VerifierRejectedLayout(violations: violations) }
+                return .success(Candidate(layout: layout, objective: objective(of: layout)))
+            case .failure(let problem):
+                return .failure(.init(message: "\(scenario): \(problem.message)", hosts: [], holes: []))
+            }
+        }
+        return .failure(.init(message: "\(scenario): \(lastProblem)", hosts: fleet.hostsWithNarrowestCPU, holes: []))
+    }
+
+    var mipOptions: MIPOptions {
+        var mip = MIPOptions()
+        mip.timeLimitMilliseconds = Int(min(max(options.timeLimitSeconds, 0.001), 86_400) * 1000)
+        return mip
+    }
+
+    /// The MIP's inputs for a scenario, or nil when guest address 0 is itself a hole.
+    func planInput(scenario: Q35Scenario, ramCeiling: UInt64) -> Q35PlanInput? {
+        let forbidden = fleet.forbidden
+        let firstHole = forbidden.firstAddress(atOrAfter: 0)
+        if firstHole == 0 { return nil }
+        let lowDefault = scenario.regime == .small ? C.lowmemSmallGuest : C.lowmemLargeGuest
+        let lowMax = min(lowDefault, firstHole ?? .max).alignedDown(unit)
+        var lowMin: UInt64 = 0
+        if spec.p2p {
+            // The 32-bit hole [low end, 0xfec00000) is a DMA target: low RAM must end above every hole in it.
+            for range in forbidden.ranges where range.start < C.IO_APIC_DEFAULT_ADDRESS {
+                lowMin = max(lowMin, (try? min(range.last, C.IO_APIC_DEFAULT_ADDRESS - 1).checkedAdd(1).alignedUp(unit)) ?? .max)
+            }
+        }
+        let aboveStart = scenario.aboveStart
+        let aboveGapEnd: UInt64
+        if forbidden.contains(aboveStart) {
+            aboveGapEnd = aboveStart
+        } else {
+            aboveGapEnd = min(forbidden.firstAddress(atOrAfter: aboveStart) ?? .max, ramCeiling)
+        }
+        let aboveCapacity = aboveGapEnd > aboveStart ? (aboveGapEnd - aboveStart).alignedDown(unit) : 0
+        // Device memory starts at the 1 GiB boundary after above-4G RAM, which never lies beyond this.
+        let deviceMemoryBound = (try? max(aboveGapEnd, aboveStart).alignedUp(Sizes.gib)) ?? .max
+        var gaps: [DIMMGap] = []
+        if deviceMemoryBound < ramCeiling {
+            for gap in forbidden.gaps(within: AddressRange(start: deviceMemoryBound, last: ramCeiling - 1)!) {
+                guard let start = try? gap.start.alignedUp(unit), let end = gap.end?.alignedDown(unit) ?? Optional(UInt64.max.alignedDown(unit)),
+                      end > start, end - start >= unit else { continue }
+                gaps.append(DIMMGap(gap: gap, start: start, capacity: end - start))
+            }
+        }
+        return Q35PlanInput(scenario: scenario, unit: unit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
+    }
+
+    /// Turns the MIP's sizes into knobs, lets QEMU's derivation place everything, and returns the layout.
+    func realize(_ answer: Q35PlanAnswer, input: Q35PlanInput, vendors: [CPUVendor], hole64Size: UInt64) -> Result<GuestLayout, RealizeFailure> {
+        do {
+            let boot = answer.below + answer.above
+            let lowDefault = boot >= C.lowmemSmallGuest ? C.lowmemLargeGuest : C.lowmemSmallGuest
+            let maxRamBelow4G: UInt64? = answer.below < min(lowDefault, boot) ? answer.below : nil
+            let deviceMemoryStart = try input.scenario.aboveStart.checkedAdd(answer.above).alignedUp(Sizes.gib)
+            var cursor = deviceMemoryStart
+            var dimms: [Q35Knobs.DIMM] = []
+            for (index, piece) in answer.dimms.enumerated() {
+                let gap = input.gaps[piece.gap]
+                let address = try max(gap.start, cursor).alignedUp(unit)
+                guard let range = AddressRange(start: address, size: piece.size), gap.gap.contains(range) else {
+                    return .failure(RealizeFailure("DIMM of \(ByteCount.format(piece.size)) does not fit in gap \(gap.gap) after device memory starts"))
+                }
+                dimms.append(.init(id: "ls-dimm\(index)", address: address, size: piece.size))
+                cursor = try address.checkedAdd(piece.size)
+            }
+            let dimmBytes = dimms.reduce(UInt64(0)) { $0 + $1.size }
+            let slots = spec.slots + dimms.count
+            var maxmem = try boot.checkedAdd(dimmBytes).checkedAdd(spec.userHotplugBytes)
+            if let lastEnd = dimms.last.map({ $0.address + $0.size }) {
+                let deviceMemoryEnd = try deviceMemoryStart.checkedAdd(maxmem - boot).checkedAdd(UInt64(slots) * Sizes.gib)
+                if lastEnd > deviceMemoryEnd { maxmem = try maxmem.checkedAdd((lastEnd - deviceMemoryEnd).alignedUp(unit)) }
+            }
+            var knobs = Q35Knobs(
+                machineType: "pc-q35-\(spec.qemu)", ramSize: boot, maxRamBelow4G: maxRamBelow4G,
+                maxmem: maxmem > boot ? maxmem : nil, slots: slots,
+                pciHole64Size: hole64Size == C.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT ? nil : hole64Size,
+                // The widest phys-bits first, so QEMU's own check never hides where the map ends.
+                physBits: C.TARGET_PHYS_ADDR_SPACE_BITS, vendor: vendors[0],
+                dimmAlignment: unit, dimms: dimms)
+            var derivation = try Q35Model.derive(knobs)
+            if spec.p2p, fleet.forbidden.intersects(derivation.pciHole64) {
+                let moved = try movedHole64Start(derivation.pciHole64, size: hole64Size)
+                let shift = moved - derivation.pciHole64.start
+                knobs.maxmem = try (knobs.maxmem ?? boot).checkedAdd(shift)
+                derivation = try Q35Model.derive(knobs)
+            }
+            // The narrowest width that holds the map, raised to the narrowest IOMMU so firmware
+            // does not place BARs where some host cannot map them, never above the narrowest CPU.
+            let needed = max(derivation.maxUsedGPA.bitsToAddress, 32)
+            knobs.physBits = max(needed, min(fleet.minCPUPhysBits, fleet.minIOMMUBits, C.TARGET_PHYS_ADDR_SPACE_BITS))
+            derivation = try Q35Model.derive(knobs)
+            var layout = makeLayout(knobs: knobs, derivation: derivation, vendor: vendors.count == 1 ? vendors[0] : nil)
+            for other in vendors.dropFirst() {
+                var otherKnobs = knobs
+                otherKnobs.vendor = other
+                let otherLayout = makeLayout(knobs: otherKnobs, derivation: try Q35Model.derive(otherKnobs), vendor: nil)
+                guard otherLayout.regions.filter({ $0.name != "amd-ht-reserved" }) == layout.regions.filter({ $0.name != "amd-ht-reserved" }) else {
+                    return .failure(RealizeFailure("the map differs between Intel and AMD vCPUs; pin cpu_vendor"))
+                }
+                layout.regions = otherLayout.regions.count > layout.regions.count ? otherLayout.regions : layout.regions
+            }
+            return .success(layout)
+        } catch let rejection as QEMURejection {
+            return .failure(RealizeFailure(rejection.message))
+        } catch {
+            return .failure(RealizeFailure(String(describing: error)))
+        }
+    }
+
+    /// The first 1 GiB-aligned place at or after `hole` where a hole of `size` avoids every host hole.
+    func movedHole64Start(_ hole: AddressRange, size: UInt64) throws -> UInt64 {
+        var start = hole.start
+        while true {
+            guard let range = AddressRange(start: start, size: size) else { throw QEMURejection("the 64-bit PCI hole runs past 2^64") }
+            guard let clash = fleet.forbidden.overlapping(range).last else { return start }
+            guard let next = clash.end else { throw QEMURejection("no room for the 64-bit PCI hole past \(clash)") }
+            start = try next.alignedUp(Sizes.gib)
+        }
+    }
+
+    func makeLayout(knobs: Q35Knobs, derivation: Q35Derivation, vendor: CPUVendor?) -> GuestLayout {
+        var notes = derivation.warnings.map { "QEMU will warn: \($0)" }
+        if !knobs.dimms.isEmpty {
+            notes.append("\(knobs.dimms.count) DIMM(s) step over host holes; the guest sees their RAM through ACPI memory hotplug (Linux: CONFIG_ACPI_HOTPLUG_MEMORY, memhp_default_state=online or a udev rule).")
+        }
+        if derivation.relocatedAbove1TiB {
+            notes.append("QEMU moves RAM above 4 GiB to 1 TiB for this AMD vCPU (the map would reach the HyperTransport range at 0xfd00000000).")
+        }
+        return GuestLayout(
+            machine: .q35, machineType: knobs.machineType, qemu: spec.qemu, vm: spec, physBits: knobs.physBits,
+            cpuVendor: vendor, knobs: .q35(knobs), regions: Q35Model.regions(of: derivation, p2p: spec.p2p),
+            topAddress: derivation.maxUsedGPA, notes: notes)
+    }
+
+    func objective(of layout: GuestLayout) -> [UInt64] {
+        guard case .q35(let knobs) = layout.knobs else { return [] }
+        let awayFromDefaults = (knobs.maxRamBelow4G != nil ? 1 : 0) + (knobs.pciHole64Size != nil ? 1 : 0)
+        return [UInt64(layout.dimmCount), UInt64.max - layout.bootRAM, layout.topAddress, UInt64(awayFromDefaults)]
+    }
+}
+
+struct RealizeFailure: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,38 @@
+/// No layout fits every host. Not a failure of the tool: the hosts and regions that conflict,
+/// with numbers. Exit code 1 at the command line.
+public struct NoLayoutExists: Error, Sendable, CustomStringConvertible {
+    public struct Conflict: Error, Sendable, Equatable {
+        public var message: String
+        public var hosts: [String]
+        public var holes: [Hole]
+    }
+
+    public var vmName: String?
+    public var conflicts: [Conflict]
+
+    public var description: String {
+        var lines = ["no guest memory layout fits every host" + (vmName.map { " for VM \($0)" } ?? "") + ":"]
+        for conflict in conflicts {
+            lines.append("  - " + conflict.message)
+            for hole in conflict.holes.prefix(8) { lines.append("      " + hole.label) }
+            if conflict.holes.count > 8 { lines.append("      … and \(conflict.holes.count - 8) more holes") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The solver could not finish in the time allowed (exit code 3).
+public struct SolveTimedOut: Error, Sendable, CustomStringConvertible {
+    public var seconds: Double
+    public var description: String { "no layout found in \(seconds) s (raise --time-limit)" }
+}
+
+/// A layout the solver proposed failed the exact verifier: a bug in this tool, never printed
+/// as an answer. Exit code 70 (EX_SOFTWARE).
+public struct VerifierRejectedLayout: Error, Sendable, CustomStringConvertible {
+    public var violations: [Violation]
+    public var description: String {
+        "internal error: the solver proposed a layout that fails the exact check; please report this with the inputs.\n"
+            + violations.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The library's entry point: one verified guest memory map for a VM that must run on every host.
+///
+/// ```swift
+/// let hosts = try InputLoader.loadHosts(paths: ["Profiles/intel-xeon-vtd48.json", "Profiles/amd-epyc-7003.json"])
+/// let vm = try InputLoader.loadVM(path: "Examples/vm/db-64g.json")
+/// let solution = try Solver.solve(hosts: hosts, vm: vm)
+/// print(QEMUArguments.argv(for: solution.layout).joined(separator: " "))
+/// ```
+///
+/// Throws ``InputError`` for bad input, ``NoLayoutExists`` when no layout fits every host,
+/// ``SolveTimedOut`` when GLPK runs out of time, and ``VerifierRejectedLayout`` for an internal bug.
+public enum Solver {
+    public static func solve(hosts: [HostProfile], vm: VMSpec, options: SolveOptions = SolveOptions()) throws -> Solution {
+        if let problem = VMSpecParser.validate(vm).first {
+            throw InputError(source: "vm", path: "$.\(problem.member)", message: problem.message)
+        }
+        var fleet = try Fleet(hosts: hosts, strictRelaxable: options.strictRelaxable)
+        try checkArchitecture(fleet: fleet, vm: vm)
+        var statistics = SolveStatistics()
+        statistics.hosts = fleet.hosts.count
+        // Each retry reserves one more programmable window, so this ends.
+        for _ in 0...fleet.hosts.reduce(0, { $0 + $1.programmable.count }) {
+            statistics.distinctHoles = fleet.forbidden.ranges.count
+            let layout = try Q35Solver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
+            switch ProgrammablePlacer.place(for: layout, fleet: fleet) {
+            case .placed(let placements):
+                return Solution(layout: layout, hosts: fleet.hosts, programmable: placements, statistics: statistics)
+            case .needsReservation(let hole):
+                fleet = fleet.adding([hole])
+            }
+        }
+        throw NoLayoutExists(vmName: vm.name, conflicts: [.init(message: "the hosts' programmable windows cannot all be placed clear of the guest's DMA targets", hosts: fleet.hosts.filter { !$0.programmable.isEmpty }.map(\.name), holes: [])])
+    }
+
+    static func checkArchitecture(fleet: Fleet, vm: VMSpec) throws {
+        guard vm.machine == .q35 else {
+            throw InputError(source: "vm", path: "$.machine", message: "machine \(vm.machine.rawValue) is not modelled yet; this version lays out q35")
+        }
+        let foreign = fleet.hosts.filter { $0.arch != .x86_64 }
+        if !foreign.isEmpty {
+            throw InputError(
+                source: foreign[0].file, path: "$.arch",
+                message: "a \(vm.machine.rawValue) VM runs on x86_64 hosts, but " + foreign.map { "\($0.name) is \($0.arch.rawValue)" }.joined(separator: ", "))
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// A set of addresses kept as sorted, disjoint, non-adjacent inclusive ranges.
+public struct AddressSet: Equatable, Sendable, CustomStringConvertible {
+    public private(set) var ranges: [AddressRange] = []
+
+    public init() {}
+
+    public init<S: Sequence>(_ ranges: S) where S.Element == AddressRange {
+        var sorted = Array(ranges)
+        sorted.sort()
+        var merged: [AddressRange] = []
+        merged.reserveCapacity(sorted.count)
+        for range in sorted {
+            // Merging touching ranges as well as overlapping ones keeps "the gap between two holes"
+            // well-defined: a gap is never empty.
+            if let lastRange = merged.last, lastRange.end.map({ range.start <= $0 }) ?? true {
+                merged[merged.count - 1] = AddressRange(start: lastRange.start, last: max(lastRange.last, range.last))!
+            } else {
+                merged.append(range)
+            }
+        }
+        self.ranges = merged
+    }
+
+    public var isEmpty: Bool { ranges.isEmpty }
+
+    public func union(_ other: AddressSet) -> AddressSet { AddressSet(ranges + other.ranges) }
+
+    public func inserting(_ range: AddressRange) -> AddressSet { AddressSet(ranges + [range]) }
+
+    public func contains(_ address: UInt64) -> Bool { firstIndex(endingAtOrAfter: address).map { ranges[$0].contains(address) } ?? false }
+
+    /// The ranges of the set that overlap `range`, in address order.
+    public func overlapping(_ range: AddressRange) -> [AddressRange] {
+        guard var index = firstIndex(endingAtOrAfter: range.start) else { return [] }
+        var found: [AddressRange] = []
+        while index < ranges.count, ranges[index].start <= range.last {
+            found.append(ranges[index])
+            index += 1
+        }
+        return found
+    }
+
+    public func intersects(_ range: AddressRange) -> Bool { !overlapping(range).isEmpty }
+
+    /// The complement of the set within `bounds`: the free gaps, in address order.
+    public func gaps(within bounds: AddressRange) -> [AddressRange] {
+        var gaps: [AddressRange] = []
+        var cursor: UInt64? = bounds.start
+        for range in ranges where range.last >= bounds.start {
+            guard let from = cursor, range.start <= bounds.last else { break }
+            if range.start > from, let gap = AddressRange(start: from, last: min(range.start - 1, bounds.last)) {
+                gaps.append(gap)
+            }
+            cursor = range.end.map { max($0, from) }
+            if range.last >= bounds.last { cursor = nil }
+        }
+        if let from = cursor, from <= bounds.last, let gap = AddressRange(start: from, last: bounds.last) {
+            gaps.append(gap)
+        }
+        return gaps
+    }
+
+    /// The first address at or after `address` that is in the set, if any.
+    public func firstAddress(atOrAfter address: UInt64) -> UInt64? {
+        guard let index = firstIndex(endingAtOrAfter: address) else { return nil }
+        return max(ranges[index].start, address)
+    }
+
+    /// Binary search: the first range whose last address is >= `address`.
+    private func firstIndex(endingAtOrAfter address: UInt64) -> Int? {
+        var low = 0, high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].last < address { low = middle + 1 } else { high = middle }
+        }
+        return low < ranges.count ? low : nil
+    }
+
+    public var description: String { "[" + ranges.map(\.description).joined(separator: ", ") + "]" }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import LayoutSolver
+
+@main
+struct LayoutsolveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "layoutsolve",
+        abstract: "One guest memory map for a VM that must run on every host of a set.",
+        discussion: """
+            Reads host profiles (layoutsolve/host/v1: IOMMU reserved regions, usable IOVA ranges, CPU and \
+            IOMMU address widths), places guest RAM, DIMMs and PCI holes so that no DMA target touches any \
+            host's holes, verifies the answer exactly, and prints the QEMU arguments that produce it.
+
+            Exit codes: 0 a verified layout; 1 no layout fits every host (the conflicts are printed); \
+            2 bad input or usage; 3 no layout found within --time-limit; 70 internal error.
+            """,
+        version: LayoutSolverVersion.current,
+        subcommands: [SolveCommand.self],
+        defaultSubcommand: SolveCommand.self
+    )
+
+    /// Runs the command with the exit codes the tool documents; ArgumentParser's own are different.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(with: error)
+        }
+    }
+
+    static func exit(with error: Error) -> Never {
+        let code: Int32
+        switch error {
+        case let failure as CommandFailure:
+            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+            code = failure.code
+        default:
+            let text = fullMessage(for: error)
+            let exitCode = self.exitCode(for: error)
+            if exitCode == .success {
+                print(text)
+                code = 0
+            } else {
+                FileHandle.standardError.write(Data(("layoutsolve: " + text + "\n").utf8))
+                code = 2
+            }
+        }
+        Foundation.exit(code)
+    }
+}
+
+/// A failure with the tool's own exit code and a message for standard error.
+struct CommandFailure: Error {
+    var code: Int32
+    var message: String
+
+    static func from(_ error: Error) -> CommandFailure {
+        switch error {
+        case let failure as CommandFailure: return failure
+        case let input as InputError: return CommandFailure(code: 2, message: "layoutsolve: error: \(input)")
+        case let inputs as InputErrors: return CommandFailure(code: 2, message: inputs.errors.map { "layoutsolve: error: \($0)" }.joined(separator: "\n"))
+        case let none as NoLayoutExists: return CommandFailure(code: 1, message: "layoutsolve: \(none)")
+        case let timeout as SolveTimedOut: return CommandFailure(code: 3, message: "layoutsolve: \(timeout)")
+        case let bug as VerifierRejectedLayout: return CommandFailure(code: 70, message: "layoutsolve: \(bug)")
+        default: return CommandFailure(code: 70, message: "layoutsolve: internal error: \(error)")
+        }
+    }
+}
