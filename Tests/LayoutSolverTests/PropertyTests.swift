@@ -1,0 +1,102 @@
+import Testing
+@testable import LayoutSolver
+
+@Suite("Random fleets: an independent check and an exhaustive search agree with the solver")
+struct PropertyTests {
+    let gib: UInt64 = 1 << 30
+
+    func randomHost(_ index: Int, alignedHoles: Bool, using generator: inout SeededGenerator) -> HostProfile {
+        var reserved: [(UInt64, UInt64, ReservedType)] = []
+        if Int.random(in: 0..<4, using: &generator) == 0 {
+            let start = UInt64.random(in: 16...1900, using: &generator) << 20
+            reserved.append((start, start + UInt64.random(in: 1...64, using: &generator) * 4096 - 1, .direct))
+        }
+        for _ in 0..<Int.random(in: 0...3, using: &generator) {
+            if alignedHoles {
+                let start = UInt64.random(in: 5...120, using: &generator) * gib
+                reserved.append((start, start + UInt64.random(in: 1...12, using: &generator) * gib - 1, .reserved))
+            } else {
+                let start = UInt64.random(in: (5 << 10)...(120 << 10), using: &generator) << 20
+                reserved.append((start, start + UInt64.random(in: 1...(12 << 10), using: &generator) * (1 << 20) - 1, .reserved))
+            }
+        }
+        if Int.random(in: 0..<5, using: &generator) == 0 { reserved.append((0x3c00_0000, 0x407f_ffff, .directRelaxable)) }
+        return Fixture.x86Host("h\(index)", cpuBits: Int.random(in: 40...46, using: &generator), iommuBits: Int.random(in: 39...48, using: &generator), reserved: reserved)
+    }
+
+    func randomVM(using generator: inout SeededGenerator) -> VMSpec {
+        let ram = UInt64.random(in: 1...160, using: &generator) * gib
+        var vm = VMSpec(ram: ram, cpuVendor: .intel)
+        if Bool.random(using: &generator) {
+            vm.maxmem = ram + UInt64.random(in: 1...16, using: &generator) * gib
+            vm.slots = Int.random(in: 1...3, using: &generator)
+        }
+        if Int.random(in: 0..<4, using: &generator) == 0 { vm.ramAlign = gib; vm.ram = ram }
+        return vm
+    }
+
+    /// Checks a layout from first principles: RAM adds up, the knobs re-derive the same regions,
+    /// and no DMA target touches any host's blocking region or width.
+    func independentlyChecked(_ solution: Solution, hosts: [HostProfile], vm: VMSpec) {
+        let layout = solution.layout
+        guard case .q35(let knobs) = layout.knobs else { Issue.record("not q35"); return }
+        let ramBytes = layout.regions.filter { $0.kind == .ram || $0.kind == .dimm }.reduce(UInt64(0)) { $0 + $1.range.size! }
+        #expect(ramBytes == vm.ram)
+        #expect(Q35Model.regions(of: try! Q35Model.derive(knobs), p2p: vm.p2p) == layout.regions)
+        for host in hosts {
+            #expect(layout.physBits <= host.cpuPhysBits)
+            #expect(layout.topAddress < UInt64(1) << UInt64(host.cpuPhysBits))
+            for target in layout.regions where target.kind == .ram || target.kind == .dimm {
+                #expect(target.range.last < UInt64(1) << UInt64(host.iommuAddressBits))
+                for region in host.reserved where region.type != .directRelaxable {
+                    #expect(!(region.range.start <= target.range.last && target.range.start <= region.range.last), "\(host.name) \(region.label) vs \(target.name) \(target.range)")
+                }
+            }
+        }
+    }
+
+    @Test func everyLayoutPassesAnIndependentCheck() throws {
+        var generator = SeededGenerator(seed: 2026)
+        var solved = 0
+        for _ in 0..<150 {
+            let hosts = (0..<Int.random(in: 1...4, using: &generator)).map { randomHost($0, alignedHoles: false, using: &generator) }
+            let vm = randomVM(using: &generator)
+            do {
+                let solution = try Solver.solve(hosts: hosts, vm: vm)
+                independentlyChecked(solution, hosts: hosts, vm: vm)
+                solved += 1
+            } catch is NoLayoutExists {
+                continue
+            }
+        }
+        #expect(solved > 75, "too few feasible instances to mean anything: \(solved)")
+    }
+
+    @Test func exhaustiveSearchAgreesOnFeasibilityAndObjective() throws {
+        var generator = SeededGenerator(seed: 42)
+        var compared = 0, feasible = 0, withDIMMs = 0, shortenedLow = 0
+        for _ in 0..<120 {
+            let hosts = (0..<Int.random(in: 1...3, using: &generator)).map { randomHost($0, alignedHoles: true, using: &generator) }
+            var vm = randomVM(using: &generator)
+            vm.ramAlign = nil
+            let oracle = ExhaustiveOracle(hosts: hosts, vm: vm)
+            let expected = oracle.best()
+            do {
+                let layout = try Solver.solve(hosts: hosts, vm: vm).layout
+                let found = ExhaustiveOracle.Score(dimms: layout.dimmCount, boot: layout.bootRAM, top: layout.topAddress)
+                #expect(expected != nil, "solver found \(found) where the exhaustive search found nothing")
+                if let expected {
+                    #expect(found.dimms == expected.dimms && found.boot == expected.boot && found.top == expected.top, "solver \(found), exhaustive \(expected), vm \(vm.ram >> 30) GiB")
+                }
+                feasible += 1
+                if layout.dimmCount > 0 { withDIMMs += 1 }
+                if case .q35(let knobs) = layout.knobs, knobs.maxRamBelow4G != nil { shortenedLow += 1 }
+            } catch is NoLayoutExists {
+                #expect(expected == nil, "exhaustive search found \(expected!) where the solver found none")
+            }
+            compared += 1
+        }
+        // The instances must exercise the hard parts, or agreement means little.
+        #expect(compared == 120 && feasible > 40 && withDIMMs >= 10 && shortenedLow >= 5, "feasible \(feasible), with DIMMs \(withDIMMs), shortened low RAM \(shortenedLow)")
+    }
+}

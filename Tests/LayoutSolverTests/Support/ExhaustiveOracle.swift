@@ -1,0 +1,117 @@
+@testable import LayoutSolver
+
+/// A brute-force reference for small q35 instances, written without the solver's planning code:
+/// it merges holes itself, tries every subset of free gaps for DIMMs with a greedy fill, lets
+/// QEMU's derivation place everything, checks the result against each host, and keeps the best
+/// (fewest DIMMs, most boot RAM, lowest top).
+struct ExhaustiveOracle {
+    struct Score: Comparable, CustomStringConvertible {
+        var dimms: Int
+        var boot: UInt64
+        var top: UInt64
+        static func < (a: Score, b: Score) -> Bool { (a.dimms, b.boot, a.top) < (b.dimms, a.boot, b.top) }
+        var description: String { "dimms \(dimms), boot \(Hex.format(boot)), top \(Hex.format(top))" }
+    }
+
+    let hosts: [HostProfile]
+    let vm: VMSpec
+    let gib: UInt64 = 1 << 30
+
+    var unit: UInt64 { max(vm.ramAlign ?? 0, 2 << 20) }
+
+    /// Every non-relaxable region and every width limit, merged by a plain sort.
+    var holes: [AddressRange] {
+        var ranges: [AddressRange] = []
+        for host in hosts {
+            ranges += host.reserved.filter { $0.type != .directRelaxable }.map(\.range)
+            if host.iommuAddressBits < 64 { ranges.append(AddressRange(start: 1 << UInt64(host.iommuAddressBits), last: .max)!) }
+        }
+        ranges.sort()
+        var merged: [AddressRange] = []
+        for range in ranges {
+            if let last = merged.last, range.start <= last.last || range.start == last.last + 1 {
+                merged[merged.count - 1] = AddressRange(start: last.start, last: max(last.last, range.last))!
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    func isFree(_ range: AddressRange) -> Bool { !holes.contains { $0.overlaps(range) } }
+
+    func firstHole(atOrAfter address: UInt64) -> UInt64? { holes.first { $0.last >= address }.map { max($0.start, address) } }
+
+    func best() -> Score? {
+        let cpuLimit = UInt64(1) << UInt64(hosts.map(\.cpuPhysBits).min()!)
+        let vendor = vm.cpuVendor ?? .intel
+        var best: Score?
+        for aboveStart in (vendor == .amd ? [4 * gib, 1 << 40] : [4 * gib]) {
+            for small in [false, true] {
+                guard let first = firstHole(atOrAfter: 0), first > 0 else { continue }
+                let lowMax = min(small ? 0xb000_0000 : 0x8000_0000, first) & ~(unit - 1)
+                let aboveEnd = holes.contains { $0.contains(aboveStart) } ? aboveStart : min(firstHole(atOrAfter: aboveStart) ?? cpuLimit, cpuLimit)
+                let aboveCapacity = aboveEnd > aboveStart ? (aboveEnd - aboveStart) & ~(unit - 1) : 0
+                let bound = (max(aboveEnd, aboveStart) + gib - 1) & ~(gib - 1)
+                var gaps: [(start: UInt64, capacity: UInt64, last: UInt64)] = []
+                var cursor = bound
+                for hole in holes where hole.last >= bound && cursor < cpuLimit {
+                    if hole.start > cursor {
+                        let start = (cursor + unit - 1) & ~(unit - 1), end = min(hole.start, cpuLimit) & ~(unit - 1)
+                        if end > start { gaps.append((start, end - start, hole.start - 1)) }
+                    }
+                    cursor = max(cursor, hole.last == .max ? .max : hole.last + 1)
+                }
+                guard gaps.count <= 8 else { return nil }
+                for mask in 0..<(1 << gaps.count) {
+                    let chosen = gaps.indices.filter { mask & (1 << $0) != 0 }
+                    let k = UInt64(chosen.count)
+                    guard vm.ram >= k * unit else { continue }
+                    var boot = min(lowMax + aboveCapacity, vm.ram - k * unit)
+                    if small { boot = min(boot, (0xb000_0000 - 1) & ~(unit - 1)) } else if boot < 0xb000_0000 { continue }
+                    var rest = vm.ram - boot
+                    guard boot > 0, k > 0 || rest == 0 else { continue }
+                    var sizes = chosen.map { _ in unit }
+                    rest -= k * unit
+                    for (index, gap) in chosen.enumerated() where rest > 0 {
+                        let more = min(rest, gaps[gap].capacity - unit)
+                        sizes[index] += more
+                        rest -= more
+                    }
+                    guard rest == 0 else { continue }
+                    if let score = evaluate(boot: boot, lowMax: lowMax, aboveStart: aboveStart, gaps: chosen.map { gaps[$0] }, sizes: sizes, vendor: vendor, cpuLimit: cpuLimit),
+                       best == nil || score < best! {
+                        best = score
+                    }
+                }
+            }
+        }
+        return best
+    }
+
+    func evaluate(boot: UInt64, lowMax: UInt64, aboveStart: UInt64, gaps: [(start: UInt64, capacity: UInt64, last: UInt64)], sizes: [UInt64], vendor: CPUVendor, cpuLimit: UInt64) -> Score? {
+        let below = min(lowMax, boot)
+        let lowDefault: UInt64 = boot >= 0xb000_0000 ? 0x8000_0000 : 0xb000_0000
+        var cursor = (aboveStart + (boot - below) + gib - 1) & ~(gib - 1)
+        var dimms: [Q35Knobs.DIMM] = []
+        for (index, gap) in gaps.enumerated() {
+            let address = (max(gap.start, cursor) + unit - 1) & ~(unit - 1)
+            guard address + sizes[index] - 1 <= gap.last else { return nil }
+            dimms.append(.init(id: "o\(index)", address: address, size: sizes[index]))
+            cursor = address + sizes[index]
+        }
+        let slots = vm.slots + dimms.count
+        var maxmem = boot + sizes.reduce(0, +) + vm.userHotplugBytes
+        if let end = dimms.last.map({ $0.address + $0.size }) {
+            let deviceEnd = ((aboveStart + (boot - below) + gib - 1) & ~(gib - 1)) + (maxmem - boot) + UInt64(slots) * gib
+            if end > deviceEnd { maxmem += (end - deviceEnd + unit - 1) & ~(unit - 1) }
+        }
+        let knobs = Q35Knobs(ramSize: boot, maxRamBelow4G: below < min(lowDefault, boot) ? below : nil, maxmem: maxmem > boot ? maxmem : nil,
+                             slots: slots, physBits: 52, vendor: vendor, dimmAlignment: unit, dimms: dimms)
+        guard let derived = try? Q35Model.derive(knobs), derived.maxUsedGPA < cpuLimit else { return nil }
+        var targets = [derived.below4G, derived.above4G].compactMap { $0 }
+        targets += derived.dimms.map(\.range)
+        guard targets.allSatisfy(isFree) else { return nil }
+        return Score(dimms: dimms.count, boot: boot, top: derived.maxUsedGPA)
+    }
+}
