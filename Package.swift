@@ -31,6 +31,8 @@ let package = Package(
             path: "Sources/layoutsolve"
         ),
         .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver"], path: "Tests/LayoutSolverTests"),
+        // Runs the built `layoutsolve` binary: exit codes, streams and files as a user sees them.
+        .testTarget(name: "CLITests", dependencies: ["layoutsolve"], path: "Tests/CLITests"),
         .testTarget(
             name: "QEMUIntegrationTests",
             dependencies: ["LayoutSolver"],

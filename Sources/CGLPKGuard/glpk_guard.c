@@ -1,3 +1,8 @@
+/* clock_gettime(CLOCK_MONOTONIC) under a strict -std=c11 on glibc; macOS exposes it by default. */
+#if defined(__linux__) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "glpk_guard.h"
 
 #include <glpk.h>
