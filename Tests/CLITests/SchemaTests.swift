@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// The published JSON Schemas accept what the tool reads and writes, checked by a real validator
+/// (Python's jsonschema, installed by .ci/run).
+@Suite("JSON Schemas")
+struct SchemaTests {
+    static let validator = """
+        import json, sys
+        from jsonschema import Draft202012Validator
+        schema = json.load(open(sys.argv[1]))
+        Draft202012Validator.check_schema(schema)
+        validator = Draft202012Validator(schema)
+        failures = 0
+        for path in sys.argv[2:]:
+            for error in validator.iter_errors(json.load(open(path))):
+                failures += 1
+                print(f"{path}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
+        sys.exit(1 if failures else 0)
+        """
+
+    func validate(schema: String, files: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.validator, schema] + files
+        process.currentDirectoryURL = CLITests.repository
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    func jsonFiles(_ folder: String) throws -> [String] {
+        let root = CLITests.repository.appendingPathComponent(folder)
+        let enumerator = FileManager.default.enumerator(atPath: root.path)
+        var files: [String] = []
+        while let next = enumerator?.nextObject() as? String {
+            if next.hasSuffix(".json") { files.append("\(folder)/\(next)") }
+        }
+        return files.sorted()
+    }
+
+    @Test func profilesAndFleetsMatchTheHostSchema() throws {
+        let files = try jsonFiles("Profiles") + jsonFiles("Examples/fleets")
+        #expect(files.count >= 10)
+        let (status, output) = try validate(schema: "Schemas/host-v1.schema.json", files: files)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func vmSpecsMatchTheVMSchema() throws {
+        let (status, output) = try validate(schema: "Schemas/vm-v1.schema.json", files: try jsonFiles("Examples/vm"))
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func printedLayoutsMatchTheLayoutSchema() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ls-schema-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var files: [String] = []
+        let cases: [[String]] = [
+            ["--hosts", "Examples/fleets/mixed-x86/", "--vm", "Examples/vm/db-64g.json"],
+            ["--hosts", "Profiles/intel-xeon-vtd48.json", "Profiles/amd-epyc-7003.json", "--vm", "Examples/vm/big-1100g.json", "--cpu-vendor", "intel"],
+            ["--hosts", "Profiles/amd-epyc-7003.json", "--vm", "Examples/vm/hugepage-1g.json"],
+        ]
+        for (index, arguments) in cases.enumerated() {
+            let target = folder.appendingPathComponent("layout\(index).json").path
+            let result = try CLITests().run(arguments + ["--format", "json", "--output", target])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            files.append(target)
+        }
+        let (status, output) = try validate(schema: "Schemas/layout-v1.schema.json", files: files)
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func theSchemaRejectsWhatTheParserRejects() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ls-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bad = folder.appendingPathComponent("bad.json")
+        try Data(#"{"schema": "layoutsolve/host/v1", "name": "x", "arch": "x86_64", "cpu": {"vendor": "intel", "phys_bits": 46}, "iommu": {"kind": "intel-vt-d", "address_bits": 48}, "reserved": [{"start": "0x0", "end": "0x1", "size": "1G", "type": "msi"}], "extra": 1}"#.utf8).write(to: bad)
+        let (status, _) = try validate(schema: "Schemas/host-v1.schema.json", files: [bad.path])
+        #expect(status == 1)
+        let cli = try CLITests().run(["--hosts", bad.path, "--ram", "4G"])
+        #expect(cli.status == 2)
+    }
+}
