@@ -226,6 +226,7 @@ struct HarnessSelfTests {
             "00000001c0000000-00000001ffffffff (prio 0, ram): m0",
         ])
         let ram = view.ramRanges
+        try #require(ram.count == 4)
         #expect(ram[1].end + 1 == below)
         #expect(ram[2].start == 4 * GiB && ram[2].end + 1 == aboveEnd && ram[2].offset == below)
         #expect(ram[3].start == dimmAddr && ram[3].size == GiB && ram[3].offset == nil)
@@ -322,6 +323,28 @@ struct HarnessSelfTests {
         #expect(range?.stderr.contains("phys-bits should be between 32 and 52") == true)
     }
 
+    // MARK: - aarch64 virt (same harness, other binary)
+
+    @Test("aarch64 virt -m 2G,slots=2,maxmem=4G: RAM at 1G, device-memory at 3G, high MMIO at 512G",
+          .requiresQEMU("qemu-system-aarch64"), .timeLimit(.minutes(1)))
+    func armVirt() throws {
+        let qemu = try QEMUProcess(binary: "qemu-system-aarch64",
+                                   arguments: ["-machine", "virt", "-cpu", "max", "-m", "2G,slots=2,maxmem=4G"])
+        defer { qemu.stop() }
+        #expect(try qemu.flatView().ramRanges.map(\.description) == [
+            "0000000040000000-00000000bfffffff (prio 0, ram): mach-virt.ram",
+        ])
+        let tree = try qemu.memoryTree()
+        // device-memory = [ROUND_UP(1G + 2G, 1G), + (4G - 2G) + 2 slots * 1G) (section 4).
+        let dm = try #require(tree.first(named: "device-memory"))
+        #expect(dm.start == 3 * GiB && dm.size == 4 * GiB)
+        let ecam = try #require(tree.first(named: "pcie-ecam"))
+        #expect(ecam.start == 0x40_1000_0000 && ecam.alias?.target == "pcie-mmcfg-mmio")
+        let high = try #require(tree.first(named: "pcie-mmio-high"))
+        #expect(high.start == 0x80_0000_0000 && high.end == 0xff_ffff_ffff)
+        #expect(high.alias?.target == "gpex_mmio_window")
+    }
+
     // MARK: - lifecycle
 
     @Test("stop() kills and reaps QEMU and removes its temp dir; QMP errors carry class/desc",
@@ -360,6 +383,20 @@ struct HarnessSelfTests {
         #expect(after?.kind == .exitedDuringCommand)
         #expect(after?.exitStatus == .exited(0))
         q2.stop()
+
+        // A hung QEMU (SIGSTOP) makes the command time out instead of hanging the test, and
+        // stop() still kills it.
+        let q3 = try QEMUProcess(arguments: ["-machine", "q35", "-m", "512M"])
+        q3.qmp.timeout = 0.5
+        kill(q3.pid, SIGSTOP)
+        let started = Date()
+        let hung = #expect(throws: QEMUProcessError.self) { try q3.execute("query-status") }
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(hung?.kind == .commandTimedOut && hung?.exitStatus == nil)
+        #expect(hung?.message.contains("timed out") == true)
+        q3.stop()
+        #expect(q3.exitStatus == .signaled(SIGKILL))
+        #expect(processes(mentioning: q3.socketPath).isEmpty)
     }
 
     @Test("skip policy: a missing binary skips locally but runs (and fails) when CI is set")
@@ -409,15 +446,15 @@ struct HarnessSelfTests {
             "  No rendered FlatView",
         ].joined(separator: "\r\n")
         let views = try MemoryTree.parseFlatViews(text)
-        #expect(views.map(\.number) == [0, 1, 2])
+        try #require(views.map(\.number) == [0, 1, 2])
         #expect(views[2].rootRegion == nil && views[2].ranges.isEmpty)
         let v = try MemoryTree.flatView(in: text)
         #expect(v.number == 1)
         #expect(v.addressSpaces == ["memory", "cpu-memory-0"])
-        #expect(v.ranges.count == 7)
+        try #require(v.ranges.count == 7)
         #expect(v.ranges[5].name == "platform bus" && v.ranges[5].offset == nil)
         #expect(v.ranges[6].priority == 4096 && v.ranges[6].type == "i/o")
-        #expect(v.ramRanges.count == 5)
+        try #require(v.ramRanges.count == 5)
         // 0-0x9ffff and 0xa0000-0xbffff (@0xa0000) merge; 0x40000000 @0x50000000 is not contiguous
         // in the region, and "platform bus" is another region.
         #expect(v.ramRanges.merged().map(\.description) == [
@@ -453,11 +490,11 @@ struct HarnessSelfTests {
 
             """
         let trees = try MemoryTree.parseTrees(text)
-        #expect(trees.count == 3)
+        try #require(trees.count == 3)
         #expect(trees[2].memoryRegions == ["pc.ram"])
         let t = try MemoryTree.tree(in: text)
         #expect(t.addressSpaces == ["cpu-memory-0", "memory"])
-        #expect(t.roots.count == 1)
+        try #require(t.roots.count == 1)
         let system = t.roots[0]
         #expect(system.name == "system" && system.end == .max && system.size == 0)
         #expect(system.children.map(\.name) == ["ram-below-4g", "pci", "smram-region", "device-memory"])

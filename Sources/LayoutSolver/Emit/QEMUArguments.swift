@@ -4,9 +4,27 @@ import Foundation
 /// Only memory-map arguments: the caller adds disks, devices, accelerators and the binary.
 public enum QEMUArguments {
     public struct Options: Sendable, Equatable {
+        /// Where guest RAM comes from.
+        public enum Backing: Sendable, Equatable {
+            /// Anonymous memory (`memory-backend-ram` for DIMMs, QEMU's own RAM for boot memory).
+            case anonymous
+            /// Files in a folder (`memory-backend-file`): a hugetlbfs mount, or shared memory for vhost-user.
+            case file(folder: String, shared: Bool)
+        }
+
         /// Where hugepage-backed memory comes from (a hugetlbfs mount) when the VM has `ram_align`.
         public var hugepagePath: String
-        public init(hugepagePath: String = "/dev/hugepages") { self.hugepagePath = hugepagePath }
+        /// Overrides the backing; nil means anonymous, or hugepage files when the VM has `ram_align`.
+        public var backing: Backing?
+
+        public init(hugepagePath: String = "/dev/hugepages", backing: Backing? = nil) {
+            self.hugepagePath = hugepagePath
+            self.backing = backing
+        }
+
+        func effectiveBacking(for vm: VMSpec) -> Backing {
+            backing ?? (vm.ramAlign != nil ? .file(folder: hugepagePath, shared: false) : .anonymous)
+        }
     }
 
     public static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
@@ -16,14 +34,12 @@ public enum QEMUArguments {
     }
 
     static func q35(_ knobs: Q35Knobs, layout: GuestLayout, options: Options) -> [String] {
-        // ram_align means hugepage backing: all guest RAM then comes from files on a hugetlbfs mount.
-        let hugepages = layout.vm.ramAlign != nil
+        let backing = options.effectiveBacking(for: layout.vm)
+        let fileBacked = backing != .anonymous
         var machine = knobs.machineType
         if let below = knobs.maxRamBelow4G { machine += ",max-ram-below-4g=\(ByteCount.qemuSize(below))" }
         var arguments: [String] = []
-        if hugepages {
-            machine += ",memory-backend=ls-ram"
-        }
+        if fileBacked { machine += ",memory-backend=ls-ram" }
         arguments += ["-machine", machine]
         var memory = "size=\(ByteCount.qemuSize(knobs.ramSize))"
         if let maxmem = knobs.maxmem { memory += ",slots=\(knobs.slots),maxmem=\(ByteCount.qemuSize(maxmem))" }
@@ -37,13 +53,13 @@ public enum QEMUArguments {
         if let hole = knobs.pciHole64Size {
             arguments += ["-global", "q35-pcihost.pci-hole64-size=\(ByteCount.qemuSize(hole))"]
         }
-        if hugepages {
-            arguments += ["-object", backend(id: "ls-ram", size: knobs.ramSize, layout: layout, options: options)]
+        if case .file(let folder, let shared) = backing {
+            arguments += ["-object", fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
         }
         for (index, dimm) in knobs.dimms.enumerated() {
             let memdev = "ls-mem\(index)"
-            if hugepages {
-                arguments += ["-object", backend(id: memdev, size: dimm.size, layout: layout, options: options)]
+            if case .file(let folder, let shared) = backing {
+                arguments += ["-object", fileBackend(id: memdev, size: dimm.size, folder: folder, shared: shared)]
             } else {
                 arguments += ["-object", "memory-backend-ram,id=\(memdev),size=\(ByteCount.qemuSize(dimm.size))"]
             }
@@ -52,8 +68,8 @@ public enum QEMUArguments {
         return arguments
     }
 
-    static func backend(id: String, size: UInt64, layout: GuestLayout, options: Options) -> String {
-        "memory-backend-file,id=\(id),size=\(ByteCount.qemuSize(size)),mem-path=\(options.hugepagePath),share=off"
+    static func fileBackend(id: String, size: UInt64, folder: String, shared: Bool) -> String {
+        "memory-backend-file,id=\(id),size=\(ByteCount.qemuSize(size)),mem-path=\(folder),share=\(shared ? "on" : "off")"
     }
 
     /// One shell-safe line: arguments that need it are single-quoted.

@@ -1,6 +1,6 @@
 /// The numbers QEMU 7.2 uses to lay out an x86 `q35` machine, named as QEMU names them.
 /// Sources are the QEMU files named beside each; facts and runs in shared/domain/qemu-layout.md.
-enum Q35Constants {
+public enum Q35Constants {
     /// hw/i386/pc.c: AMD IOMMUs reserve the HyperTransport range FD_0000_0000h-FF_FFFF_FFFFh.
     static let AMD_HT_START: UInt64 = 0xfd_0000_0000
     static let AMD_HT_END: UInt64 = 0xff_ffff_ffff
@@ -33,6 +33,7 @@ enum Q35Constants {
     static let QEMU_VMALLOC_ALIGN: UInt64 = 2 * Sizes.mib
     /// The BIOS/flash sits below 4 GiB; `max-fw-size` cannot exceed 16 MiB (hw/i386/pc_sysfw.c).
     static let firmwareWindowStart: UInt64 = 0xff00_0000
-    /// Legacy VGA/ROM window that the flat view does not show as RAM under a paused CPU.
-    static let legacyWindow = AddressRange(start: 0xa0000, last: 0xfffff)!
+    /// The ROM window (pc.rom and the isa-bios alias) that a paused q35 shows instead of RAM in its
+    /// flat view; 0xa0000-0xbffff still shows pc.ram with -nodefaults (seen on QEMU 7.2.22).
+    public static let romWindow = AddressRange(start: 0xc0000, last: 0xfffff)!
 }

@@ -314,8 +314,10 @@ enum MemoryTree {
         return (rest, nil)
     }
 
+    /// Splits on "\n" and "\r\n" ("\r\n" is a single Character in Swift, so splitting on the
+    /// Character "\n" alone would not split HMP output at all).
     private static func lines(_ text: String) -> [Substring] {
-        text.split(separator: "\n", omittingEmptySubsequences: false)
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     }
 }
 

@@ -55,8 +55,10 @@ struct QEMUProcessError: Error, CustomStringConvertible {
         case exitedEarly
         /// QEMU neither exited nor answered QMP within the timeout.
         case startTimeout
-        /// QEMU exited (or stopped answering) while a QMP command was running.
+        /// QEMU exited (or closed QMP) while a QMP command was running.
         case exitedDuringCommand
+        /// QEMU is still running but did not answer within the timeout (hung).
+        case commandTimedOut
     }
 
     var kind: Kind
@@ -145,7 +147,7 @@ final class QEMUProcess {
         pid = spawned
 
         // Until `qmp` is assigned, failures must clean up by hand (deinit does not run).
-        let (wdPID, wdFD) = Self.startWatchdog(for: spawned)
+        let (wdPID, wdFD) = Self.startWatchdog(for: spawned, directory: tmp)
         func abandon() -> (ExitStatus?, String) {
             if let wdPID { kill(wdPID, SIGKILL); _ = Self.reap(wdPID, timeout: 5) }
             if wdFD >= 0 { _ = Glibc.close(wdFD) }
@@ -257,11 +259,19 @@ final class QEMUProcess {
             return try qmp.execute(command, arguments: arguments)
         } catch let e as QMPError {
             if case .commandFailed = e { throw e }
-            let st = reaped ?? Self.reap(pid, timeout: 2)
-            if st != nil { reaped = st }
-            throw QEMUProcessError(kind: .exitedDuringCommand, message: "QMP '\(command)' failed: \(e)",
-                                   stderr: stderr, exitStatus: st, commandLine: commandLine)
+            throw failure(e, during: "QMP '\(command)'")
         }
+    }
+
+    /// Wraps a transport-level QMP error with QEMU's exit status (if it exited) and stderr.
+    private func failure(_ e: QMPError, during what: String) -> QEMUProcessError {
+        var timedOut = false
+        if case .timedOut = e { timedOut = true }
+        // After EOF give QEMU a moment to finish exiting; after a timeout just look.
+        if reaped == nil { reaped = Self.reap(pid, timeout: timedOut ? 0 : 2) }
+        return QEMUProcessError(kind: timedOut && reaped == nil ? .commandTimedOut : .exitedDuringCommand,
+                                message: "\(what) failed: \(e)", stderr: stderr, exitStatus: reaped,
+                                commandLine: commandLine)
     }
 
     /// HMP through QMP, "\r\n" normalised to "\n".
@@ -326,10 +336,19 @@ final class QEMUProcess {
         return out
     }
 
-    /// Contents of a fw_cfg file such as "etc/e820", or nil when absent.
+    /// Contents of a fw_cfg file such as "etc/e820", or nil when absent. Scans the directory entry
+    /// by entry and stops at the match (each byte costs one HMP command, ~0.3 ms in QEMU).
     func readFWCfgFile(_ name: String) throws -> [UInt8]? {
-        guard let entry = try fwCfgDirectory()[name] else { return nil }
-        return try fwCfgRead(key: entry.key, count: Int(entry.size))
+        let count = Int(Self.be32(try fwCfgRead(key: 0x19, count: 4), 0))
+        guard count < 4096 else { throw QMPError.malformed("fw_cfg directory count \(count)") }
+        for _ in 0..<count {
+            let e = try fwCfgReadMore(count: 64)  // the selection and offset persist
+            let entryName = String(decoding: e[8...].prefix { $0 != 0 }, as: UTF8.self)
+            if entryName == name {
+                return try fwCfgRead(key: UInt16(e[4]) << 8 | UInt16(e[5]), count: Int(Self.be32(e, 0)))
+            }
+        }
+        return nil
     }
 
     /// QEMU's e820 table (`etc/e820`: packed little-endian {u64 addr, u64 len, u32 type}).
@@ -344,15 +363,30 @@ final class QEMUProcess {
     /// Selects `key` (16-bit write to 0x510 resets the offset) and reads `count` bytes from 0x511.
     func fwCfgRead(key: UInt16, count: Int) throws -> [UInt8] {
         _ = try humanMonitorCommand("o /h 0x510 0x\(String(key, radix: 16))")
+        return try fwCfgReadMore(count: count)
+    }
+
+    /// Reads `count` more bytes of the selected fw_cfg item, one HMP `i /b 0x511` per byte
+    /// (pipelined; QEMU itself needs ~0.3 ms per command).
+    func fwCfgReadMore(count: Int) throws -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(count)
-        for _ in 0..<count {
-            // "portb[0x0511] = 0x0f"
-            let line = try humanMonitorCommand("i /b 0x511")
-            guard let eq = line.range(of: "= 0x"),
-                  let b = UInt8(line[eq.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines), radix: 16)
-            else { throw QMPError.malformed("unexpected HMP 'i' output: \(line)") }
-            out.append(b)
+        while out.count < count {
+            let n = min(256, count - out.count)
+            let replies: [String]
+            do {
+                replies = try qmp.humanMonitorCommands(Array(repeating: "i /b 0x511", count: n))
+            } catch let e as QMPError {
+                if case .commandFailed = e { throw e }
+                throw failure(e, during: "fw_cfg read")
+            }
+            for line in replies {
+                // "portb[0x0511] = 0x0f"
+                guard let eq = line.range(of: "= 0x"),
+                      let b = UInt8(line[eq.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines), radix: 16)
+                else { throw QMPError.malformed("unexpected HMP 'i' output: \(line)") }
+                out.append(b)
+            }
         }
         return out
     }
@@ -412,7 +446,7 @@ final class QEMUProcess {
             throw QEMUProcessError(kind: .launchFailed, message: "mkdtemp in \(base) failed: errno \(errno)",
                                    stderr: "", exitStatus: nil, commandLine: [])
         }
-        return String(cString: template)
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private struct SpawnError: Error, CustomStringConvertible {
@@ -434,9 +468,7 @@ final class QEMUProcess {
         }
         posix_spawn_file_actions_addopen(&fa, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&fa, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        #if canImport(Glibc)
-        posix_spawn_file_actions_addclosefrom_np(&fa, 3)
-        #endif
+        if let closefrom = addCloseFrom { _ = closefrom(&fa, 3) }
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -463,14 +495,31 @@ final class QEMUProcess {
         return pid
     }
 
-    /// `/bin/sh -c 'read x; kill -9 PID'` reading a pipe whose write end only this process holds
+    /// glibc >= 2.34 `posix_spawn_file_actions_addclosefrom_np` (not exported to Swift without
+    /// _GNU_SOURCE), looked up at run time; without it the child just inherits fewer-guarded fds.
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    private static let addCloseFrom: AddCloseFrom? = {
+        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        else { return nil }
+        return unsafeBitCast(sym, to: AddCloseFrom.self)
+    }()
+
+    /// `/bin/sh -c 'read x; kill -9 PID; rm -rf TMPDIR'` reading a socket whose write end only this process holds
     /// (close-on-exec). If the test runner dies for any reason, the pipe closes and the watchdog
     /// kills QEMU. `stop()` kills the watchdog first. Best effort: returns (nil, -1) on failure.
-    private static func startWatchdog(for qemuPID: pid_t) -> (pid_t?, Int32) {
+    private static func startWatchdog(for qemuPID: pid_t, directory: String) -> (pid_t?, Int32) {
+        // A socketpair, not pipe2 (a _GNU_SOURCE function Swift's Glibc module does not export),
+        // so both ends are close-on-exec atomically.
         var fds: [Int32] = [-1, -1]
-        guard pipe2(&fds, O_CLOEXEC) == 0 else { return (nil, -1) }
+        #if canImport(Glibc)
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        #else
+        let type = SOCK_STREAM
+        #endif
+        guard socketpair(AF_UNIX, type, 0, &fds) == 0 else { return (nil, -1) }
         defer { _ = Glibc.close(fds[0]) }
-        let argv = ["/bin/sh", "-c", "read x; kill -9 \"$1\" 2>/dev/null", "qemu-watchdog", String(qemuPID)]
+        let argv = ["/bin/sh", "-c", "read x; kill -9 \"$1\" 2>/dev/null; rm -rf \"$2\"",
+                    "qemu-watchdog", String(qemuPID), directory]
         guard let wd = try? spawn(argv, stdin: "/dev/null", stdout: "/dev/null", stderr: "/dev/null",
                                   stdinFD: fds[0]) else {
             _ = Glibc.close(fds[1])

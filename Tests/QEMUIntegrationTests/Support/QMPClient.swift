@@ -122,6 +122,57 @@ final class QMPClient {
         }
     }
 
+    /// Pipelines several commands (one write, then all replies), which saves a round trip per
+    /// command; QEMU runs them in order. Returns each `return` value in order, or throws the first
+    /// error (in command order) after all replies have been read.
+    func executeBatch(_ commands: [(command: String, arguments: [String: Any]?)]) throws -> [Any] {
+        guard fd >= 0 else { throw QMPError.connectionClosed(waitingFor: "batch (client closed)") }
+        if commands.isEmpty { return [] }
+        let firstID = nextID
+        var payload = Data()
+        for (i, c) in commands.enumerated() {
+            var message: [String: Any] = ["execute": c.command, "id": firstID + i]
+            if let a = c.arguments { message["arguments"] = a }
+            guard JSONSerialization.isValidJSONObject(message) else {
+                throw QMPError.malformed("arguments of '\(c.command)' are not JSON-serializable")
+            }
+            payload.append(try JSONSerialization.data(withJSONObject: message))
+            payload.append(UInt8(ascii: "\n"))
+        }
+        nextID += commands.count
+        try send(payload, command: "batch of \(commands.count) starting with '\(commands[0].command)'")
+
+        var results = [Result<Any, QMPError>?](repeating: nil, count: commands.count)
+        var pending = commands.count
+        while pending > 0 {
+            let what = "reply \(commands.count - pending + 1) of a batch of \(commands.count)"
+            let reply = try readMessage(waitingFor: what)
+            if reply["event"] != nil { events.append(reply); continue }
+            guard let rid = QMPValue.int(reply["id"]), rid >= firstID, rid < firstID + commands.count,
+                  results[rid - firstID] == nil else { continue }
+            let name = commands[rid - firstID].command
+            if let err = reply["error"] as? [String: Any] {
+                results[rid - firstID] = .failure(.commandFailed(
+                    command: name, errorClass: err["class"] as? String ?? "?",
+                    description: err["desc"] as? String ?? "\(err)"))
+            } else if let ret = reply["return"] {
+                results[rid - firstID] = .success(ret)
+            } else {
+                results[rid - firstID] = .failure(.malformed("reply to '\(name)': \(reply)"))
+            }
+            pending -= 1
+        }
+        return try results.map { try $0!.get() }
+    }
+
+    /// Several HMP lines through `executeBatch`; outputs normalised like `humanMonitorCommand`.
+    func humanMonitorCommands(_ lines: [String]) throws -> [String] {
+        try executeBatch(lines.map { ("human-monitor-command", ["command-line": $0]) }).map {
+            guard let text = $0 as? String else { throw QMPError.malformed("human-monitor-command returned \($0)") }
+            return text.replacingOccurrences(of: "\r\n", with: "\n")
+        }
+    }
+
     /// Runs an HMP command line (e.g. "info mtree -f") through `human-monitor-command` and returns
     /// its output with "\r\n" normalised to "\n".
     func humanMonitorCommand(_ line: String) throws -> String {
