@@ -25,11 +25,12 @@ struct SolveCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("VM spec (layoutsolve/vm/v1); '-' reads standard input.", valueName: "file"))
     var vm: String?
 
-    @Option(help: "Machine type: q35.") var machine: String?
+    @Option(help: "Machine: q35 or pc.") var machine: String?
     @Option(help: "Guest RAM, e.g. 64G.") var ram: String?
     @Option(help: "Maximum memory for your own hotplug, e.g. 128G.") var maxmem: String?
     @Option(help: "Memory slots kept free for your own hotplug.") var slots: Int?
     @Option(name: .customLong("pci-hole64"), help: "Minimum size of the 64-bit PCI hole (QEMU's default is 32G on q35).") var pciHole64: String?
+    @Option(name: .customLong("pci-hole32"), help: "Minimum size of the 32-bit PCI hole below 0xfec00000 (caps low RAM).") var pciHole32: String?
     @Option(name: .customLong("ram-align"), help: "Hugepage backing size: 2M or 1G.") var ramAlign: String?
     @Option(name: .customLong("cpu-model"), help: "QEMU CPU model (default host).") var cpuModel: String?
     @Option(name: .customLong("cpu-vendor"), help: "Pin the guest CPU vendor: intel or amd.") var cpuVendor: String?

@@ -17,6 +17,7 @@ struct VMSpecFlags {
             spec.slots = slots
         }
         if let hole = command.pciHole64 { spec.pciHole64 = try size(hole, flag: "--pci-hole64") }
+        if let hole = command.pciHole32 { spec.pciHole32 = try size(hole, flag: "--pci-hole32") }
         if let align = command.ramAlign { spec.ramAlign = try size(align, flag: "--ram-align") }
         if let model = command.cpuModel { spec.cpuModel = model }
         if let vendor = command.cpuVendor {

@@ -39,10 +39,10 @@ struct PropertyTests {
     /// and no DMA target touches any host's blocking region or width.
     func independentlyChecked(_ solution: Solution, hosts: [HostProfile], vm: VMSpec) {
         let layout = solution.layout
-        guard case .q35(let knobs) = layout.knobs else { Issue.record("not q35"); return }
+        guard case .pc(let knobs) = layout.knobs else { Issue.record("not q35"); return }
         let ramBytes = layout.regions.filter { $0.kind == .ram || $0.kind == .dimm }.reduce(UInt64(0)) { $0 + $1.range.size! }
         #expect(ramBytes == vm.ram)
-        #expect(Q35Model.regions(of: try! Q35Model.derive(knobs), p2p: vm.p2p) == layout.regions)
+        #expect(PCMachineModel.regions(of: try! PCMachineModel.derive(knobs), chipset: knobs.chipset, p2p: vm.p2p) == layout.regions)
         for host in hosts {
             #expect(layout.physBits <= host.cpuPhysBits)
             #expect(layout.topAddress < UInt64(1) << UInt64(host.cpuPhysBits))
@@ -90,7 +90,7 @@ struct PropertyTests {
                 }
                 feasible += 1
                 if layout.dimmCount > 0 { withDIMMs += 1 }
-                if case .q35(let knobs) = layout.knobs, knobs.maxRamBelow4G != nil { shortenedLow += 1 }
+                if case .pc(let knobs) = layout.knobs, knobs.maxRamBelow4G != nil { shortenedLow += 1 }
             } catch is NoLayoutExists {
                 #expect(expected == nil, "exhaustive search found \(expected!) where the solver found none")
             }

@@ -8,8 +8,8 @@ struct SolverTests {
 
     func solve(_ hosts: [HostProfile], _ vm: VMSpec) throws -> Solution { try Solver.solve(hosts: hosts, vm: vm) }
 
-    func knobs(_ solution: Solution) -> Q35Knobs {
-        guard case .q35(let knobs) = solution.layout.knobs else { fatalError("not q35") }
+    func knobs(_ solution: Solution) -> PCMachineKnobs {
+        guard case .pc(let knobs) = solution.layout.knobs else { fatalError("not q35") }
         return knobs
     }
 
@@ -188,4 +188,30 @@ struct SolverTests {
             #expect(LayoutVerifier.violations(of: solution.layout, on: hosts, strictRelaxable: false).isEmpty)
         }
     }
+
+    @Test func pcRaisesAndLowersLowRAM() throws {
+        let plain = Fixture.x86Host("xeon")
+        // Raised: with a 256 MiB minimum 32-bit hole, 3.6 GiB fits below 4 GiB (QEMU's default would split it 3 GiB + 0.6 GiB).
+        let raised = try solve([plain], VMSpec(machine: .pc, ram: 3686 * mib, pciHole32: 256 * mib))
+        #expect(knobs(raised).maxRamBelow4G == 4 * gib)
+        #expect(raised.layout.regions.first { $0.name == "ram-below-4g" }?.range.size == 3686 * mib)
+        #expect(!raised.layout.regions.contains { $0.name == "ram-above-4g" })
+        // By default the same VM keeps QEMU's own split.
+        let plainSplit = try solve([plain], VMSpec(machine: .pc, ram: 3686 * mib))
+        #expect(knobs(plainSplit).maxRamBelow4G == nil)
+        // Lowered: an RMRR at 0x7bb24000 ends low RAM below it.
+        let lowered = try solve([Fixture.x86Host("rmrr", reserved: [(0x7bb2_4000, 0x7bb3_2fff, .direct)])], VMSpec(machine: .pc, ram: 8 * gib))
+        #expect(knobs(lowered).maxRamBelow4G == 0x7ba0_0000)
+        #expect(knobs(lowered).chipset == .i440fx && knobs(lowered).machineType == "pc-i440fx-7.2")
+        // An RMRR at 0xbdf6e000 is inside q35's 32-bit hole but inside pc's default 3 GiB of low RAM.
+        let hp = try solve([Fixture.x86Host("hp", reserved: [(0xbdf6_e000, 0xbdf8_4fff, .direct)])], VMSpec(machine: .pc, ram: 8 * gib))
+        #expect(hp.layout.regions.first { $0.name == "ram-below-4g" }!.range.last < 0xbdf6_e000)
+        #expect(QEMUArguments.argv(for: hp.layout).contains("pc-i440fx-7.2,max-ram-below-4g=3038M"))
+    }
+
+    @Test func pcHole64GoesOnTheI440FXHostBridge() throws {
+        let solution = try solve([Fixture.x86Host("xeon")], VMSpec(machine: .pc, ram: 8 * gib, pciHole64: 64 * gib))
+        #expect(QEMUArguments.argv(for: solution.layout).contains("i440FX-pcihost.pci-hole64-size=64G"))
+    }
 }
+

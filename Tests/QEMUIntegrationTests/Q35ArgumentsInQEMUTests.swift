@@ -7,93 +7,23 @@ import Testing
 /// host's holes.
 @Suite("q35 arguments in a real QEMU 7.2")
 struct Q35ArgumentsInQEMUTests {
-    static let gib: UInt64 = 1 << 30
+    static let gib = LayoutProof.gib
 
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        fatalError("no Package.swift above \(#filePath)")
-    }()
-
-    static func hosts(_ paths: String...) throws -> [HostProfile] {
-        try InputLoader.loadHosts(paths: paths.map { repository.appendingPathComponent($0).path })
-    }
-
+    static func hosts(_ paths: String...) throws -> [HostProfile] { try LayoutProof.hosts(paths) }
     static func host(_ name: String, vendor: String = "intel", cpuBits: Int = 46, iommuBits: Int = 48, reserved: [(UInt64, UInt64, ReservedType)]) -> HostProfile {
-        HostProfile(
-            name: name, arch: .x86_64, cpuVendor: vendor, cpuPhysBits: cpuBits, iommuKind: "test", iommuAddressBits: iommuBits,
-            reserved: [ReservedRegion(range: AddressRange(start: 0xfee0_0000, last: 0xfeef_ffff)!, type: .msi)]
-                + reserved.map { ReservedRegion(range: AddressRange(start: $0.0, last: $0.1)!, type: $0.2) },
-            file: "\(name).json")
+        LayoutProof.host(name, vendor: vendor, cpuBits: cpuBits, iommuBits: iommuBits, reserved: reserved)
     }
-
-    /// Address ranges merged where one ends right before the next starts.
-    static func merged(_ ranges: [(UInt64, UInt64)]) -> [ClosedRange<UInt64>] {
-        var result: [ClosedRange<UInt64>] = []
-        for (start, end) in ranges.sorted(by: { $0.0 < $1.0 }) {
-            if let last = result.last, last.upperBound &+ 1 == start {
-                result[result.count - 1] = last.lowerBound...end
-            } else {
-                result.append(start...end)
-            }
-        }
-        return result
-    }
-
-    /// What the flat view must show as RAM: the layout's RAM and DIMMs, less the ROM window.
-    static func predictedRAM(_ layout: GuestLayout) -> [ClosedRange<UInt64>] {
-        var pieces: [(UInt64, UInt64)] = []
-        let rom = Q35Constants.romWindow
-        for region in layout.regions where region.kind == .ram || region.kind == .dimm {
-            if region.range.overlaps(rom) {
-                if region.range.start < rom.start { pieces.append((region.range.start, rom.start - 1)) }
-                if region.range.last > rom.last { pieces.append((rom.last + 1, region.range.last)) }
-            } else {
-                pieces.append((region.range.start, region.range.last))
-            }
-        }
-        return merged(pieces)
-    }
-
-    @discardableResult
     func prove(_ hosts: [HostProfile], _ vm: VMSpec, backing: QEMUArguments.Options.Backing? = nil) throws -> (Solution, QEMUProcess) {
-        let solution = try Solver.solve(hosts: hosts, vm: vm)
-        let argv = QEMUArguments.argv(for: solution.layout, options: .init(backing: backing))
-        let qemu = try QEMUProcess(arguments: argv)
-        let seen = Self.merged(try qemu.flatView().ramRanges.map { ($0.start, $0.end) })
-        #expect(seen == Self.predictedRAM(solution.layout), "argv: \(argv.joined(separator: " "))")
-        for range in seen {
-            for host in hosts {
-                #expect(range.upperBound < UInt64(1) << UInt64(host.iommuAddressBits), "\(host.name): \(range) past its IOMMU width")
-                for region in host.reserved where region.type.blocksDMA(strictRelaxable: false) {
-                    #expect(!(region.range.start <= range.upperBound && range.lowerBound <= region.range.last), "\(host.name): RAM \(range) overlaps \(region.label)")
-                }
-            }
-        }
-        guard case .q35(let knobs) = solution.layout.knobs else { throw CancellationError() }
-        let devices = try qemu.memoryDevices()
-        let plugged = devices.compactMap { ($0["data"] as? [String: Any]).flatMap { data in QMPValueReader.uint64(data["addr"]) } }.sorted()
-        #expect(plugged == knobs.dimms.map(\.address).sorted())
-        let cpu = try qemu.firstCPUPath()
-        #expect(try qemu.qomGetUInt64(cpu, "phys-bits") == UInt64(solution.layout.physBits))
-        return (solution, qemu)
+        try LayoutProof.prove(hosts, vm, backing: backing)
     }
-
-    func temporaryFolder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ls-ram-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    func temporaryFolder() throws -> URL { try LayoutProof.temporaryFolder() }
 
     @Test(.requiresQEMU(), .timeLimit(.minutes(1)))
     func rmrrBelow4GiBShortensLowRAM() throws {
         let hosts = try Self.hosts("Examples/fleets/xeon-rmrr-strict/")
         let (solution, qemu) = try prove(hosts, VMSpec(ram: 6 * Self.gib, cpuModel: "max"))
         defer { qemu.stop() }
-        guard case .q35(let knobs) = solution.layout.knobs else { return }
+        guard case .pc(let knobs) = solution.layout.knobs else { return }
         #expect(knobs.maxRamBelow4G != nil && knobs.maxRamBelow4G! <= 0x7bb2_4000)
         #expect(try qemu.qomGetUInt64("/machine", "max-ram-below-4g") == knobs.maxRamBelow4G)
     }
@@ -142,7 +72,7 @@ struct Q35ArgumentsInQEMUTests {
         let hosts = try Self.hosts("Profiles/intel-xeon-vtd48.json", "Profiles/amd-epyc-7003.json")
         let (solution, qemu) = try prove(hosts, VMSpec(ram: 1100 * Self.gib, cpuModel: "max", cpuVendor: .intel), backing: .file(folder: folder.path, shared: true))
         defer { qemu.stop() }
-        guard case .q35(let knobs) = solution.layout.knobs else { return }
+        guard case .pc(let knobs) = solution.layout.knobs else { return }
         #expect(knobs.dimms.map(\.address) == [0x100_0000_0000])
     }
 
@@ -157,9 +87,4 @@ struct Q35ArgumentsInQEMUTests {
         #expect(solution.layout.regions.first { $0.name == "ram-above-4g" }?.range.start == 0x100_0000_0000)
         #expect(try qemu.e820Table().contains { $0.address == 0xfd_0000_0000 && $0.type == 2 })
     }
-}
-
-/// Reads QMP integers that may come back as any numeric type.
-enum QMPValueReader {
-    static func uint64(_ value: Any?) -> UInt64? { QMPValue.uint64(value) }
 }

@@ -34,6 +34,7 @@ public enum LayoutJSON {
             ("slots", .integer(spec.slots)),
             ("ram_align", .optionalHex(spec.ramAlign)),
             ("pci_hole64", .optionalHex(spec.pciHole64)),
+            ("pci_hole32", .optionalHex(spec.pciHole32)),
             ("cpu_model", .string(spec.cpuModel)),
             ("cpu_vendor", spec.cpuVendor.map { .string($0.rawValue) } ?? .null),
             ("p2p", .bool(spec.p2p)),
@@ -54,7 +55,7 @@ public enum LayoutJSON {
 
     static func knobs(_ knobs: MachineKnobs) -> JSONOutput {
         switch knobs {
-        case .q35(let q35):
+        case .pc(let q35):
             return .object([
                 ("ram_size", .hex(q35.ramSize)),
                 ("max_ram_below_4g", .optionalHex(q35.maxRamBelow4G)),

@@ -29,11 +29,11 @@ public enum QEMUArguments {
 
     public static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
         switch layout.knobs {
-        case .q35(let knobs): return q35(knobs, layout: layout, options: options)
+        case .pc(let knobs): return q35(knobs, layout: layout, options: options)
         }
     }
 
-    static func q35(_ knobs: Q35Knobs, layout: GuestLayout, options: Options) -> [String] {
+    static func q35(_ knobs: PCMachineKnobs, layout: GuestLayout, options: Options) -> [String] {
         let backing = options.effectiveBacking(for: layout.vm)
         let fileBacked = backing != .anonymous
         var machine = knobs.machineType
@@ -51,7 +51,7 @@ public enum QEMUArguments {
         if let vendor = layout.cpuVendor { cpu += ",vendor=\(vendor.cpuidString)" }
         arguments += ["-cpu", cpu]
         if let hole = knobs.pciHole64Size {
-            arguments += ["-global", "q35-pcihost.pci-hole64-size=\(ByteCount.qemuSize(hole))"]
+            arguments += ["-global", "\(knobs.chipset.hostBridge).pci-hole64-size=\(ByteCount.qemuSize(hole))"]
         }
         if case .file(let folder, let shared) = backing {
             arguments += ["-object", fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]

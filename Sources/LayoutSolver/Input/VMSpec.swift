@@ -14,6 +14,9 @@ public struct VMSpec: Equatable, Sendable {
     public var ramAlign: UInt64?
     /// Minimum size of the 64-bit PCI hole; nil means QEMU's default for the machine.
     public var pciHole64: UInt64?
+    /// Minimum size of the 32-bit PCI hole below 0xfec00000 (x86): caps low RAM. nil means the
+    /// smallest hole QEMU's own defaults leave (pc: 0xe0000000-0xfebfffff; q35 always leaves 1.25 GiB).
+    public var pciHole32: UInt64?
     public var cpuModel: String
     /// Pins the guest CPU vendor, which decides QEMU's AMD 1 TiB relocation.
     public var cpuVendor: CPUVendor?
@@ -23,7 +26,7 @@ public struct VMSpec: Equatable, Sendable {
 
     public init(
         name: String? = nil, machine: MachineKind = .q35, ram: UInt64, maxmem: UInt64? = nil, slots: Int = 0,
-        ramAlign: UInt64? = nil, pciHole64: UInt64? = nil, cpuModel: String = "host", cpuVendor: CPUVendor? = nil,
+        ramAlign: UInt64? = nil, pciHole64: UInt64? = nil, pciHole32: UInt64? = nil, cpuModel: String = "host", cpuVendor: CPUVendor? = nil,
         p2p: Bool = false, qemu: QEMUVersion = .default
     ) {
         self.name = name
@@ -33,6 +36,7 @@ public struct VMSpec: Equatable, Sendable {
         self.slots = slots
         self.ramAlign = ramAlign
         self.pciHole64 = pciHole64
+        self.pciHole32 = pciHole32
         self.cpuModel = cpuModel
         self.cpuVendor = cpuVendor
         self.p2p = p2p

@@ -1,6 +1,6 @@
 /// Reads and validates `layoutsolve/vm/v1` documents, and checks a spec built from flags the same way.
 public enum VMSpecParser {
-    static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "cpu_model", "cpu_vendor", "p2p", "qemu", "note"]
+    static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "pci_hole32", "cpu_model", "cpu_vendor", "p2p", "qemu", "note"]
 
     public static func parse(_ bytes: [UInt8], source: String) throws -> VMSpec {
         let root: JSONNode
@@ -38,6 +38,8 @@ public enum VMSpecParser {
         spec.ramAlign = try alignReader?.quantity("a RAM alignment")
         let holeReader = object.optional("pci_hole64")
         spec.pciHole64 = try holeReader?.quantity("a 64-bit PCI hole size")
+        let hole32Reader = object.optional("pci_hole32")
+        spec.pciHole32 = try hole32Reader?.quantity("a 32-bit PCI hole size")
         spec.cpuModel = try object.optional("cpu_model")?.string() ?? "host"
         if let vendorReader = object.optional("cpu_vendor") {
             let text = try vendorReader.string()
@@ -54,7 +56,7 @@ public enum VMSpecParser {
         try object.finish(allowed: members)
         let problems = validate(spec)
         if let first = problems.first {
-            let readers: [String: JSONReader?] = ["ram": ramReader, "maxmem": maxmemReader, "slots": slotsReader, "ram_align": alignReader, "pci_hole64": holeReader, "cpu_model": nil, "qemu": nil]
+            let readers: [String: JSONReader?] = ["ram": ramReader, "maxmem": maxmemReader, "slots": slotsReader, "ram_align": alignReader, "pci_hole64": holeReader, "pci_hole32": hole32Reader, "cpu_model": nil, "qemu": nil]
             let at = readers[first.member].flatMap { $0 }
             throw InputError(source: source, path: "$.\(first.member)", line: at?.node.line ?? root.line, message: first.message)
         }
@@ -93,6 +95,9 @@ public enum VMSpecParser {
         }
         if let hole = spec.pciHole64, hole % Sizes.gib != 0 {
             problems.append(.init(member: "pci_hole64", message: "pci_hole64 \(ByteCount.format(hole)) must be a multiple of 1 GiB (QEMU rounds the hole to 1 GiB)"))
+        }
+        if let hole = spec.pciHole32, hole > 0xfec0_0000 - 0x10_0000 || hole % (2 << 20) != 0 {
+            problems.append(.init(member: "pci_hole32", message: "pci_hole32 \(ByteCount.format(hole)) must be a multiple of 2 MiB and leave at least 1 MiB of low RAM below 0xfec00000"))
         }
         if spec.cpuModel.isEmpty || spec.cpuModel.contains(where: { $0 == "," || $0 == " " || $0 == "=" }) {
             problems.append(.init(member: "cpu_model", message: "cpu_model must be one QEMU CPU model name such as host, max or EPYC (no commas or spaces)"))

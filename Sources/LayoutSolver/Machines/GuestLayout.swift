@@ -1,6 +1,6 @@
 /// The machine knobs behind a layout; one case per machine model.
 public enum MachineKnobs: Equatable, Sendable {
-    case q35(Q35Knobs)
+    case pc(PCMachineKnobs)
 }
 
 /// A guest memory map, the knobs that produce it, and what QEMU must be told.

@@ -23,7 +23,7 @@ public enum Solver {
         // Each retry reserves one more programmable window, so this ends.
         for _ in 0...fleet.hosts.reduce(0, { $0 + $1.programmable.count }) {
             statistics.distinctHoles = fleet.forbidden.ranges.count
-            let layout = try Q35Solver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
+            let layout = try PCSolver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
             switch ProgrammablePlacer.place(for: layout, fleet: fleet) {
             case .placed(let placements):
                 return Solution(layout: layout, hosts: fleet.hosts, programmable: placements, statistics: statistics)
@@ -35,8 +35,8 @@ public enum Solver {
     }
 
     static func checkArchitecture(fleet: Fleet, vm: VMSpec) throws {
-        guard vm.machine == .q35 else {
-            throw InputError(source: "vm", path: "$.machine", message: "machine \(vm.machine.rawValue) is not modelled yet; this version lays out q35")
+        guard vm.machine == .q35 || vm.machine == .pc else {
+            throw InputError(source: "vm", path: "$.machine", message: "machine \(vm.machine.rawValue) is not modelled yet")
         }
         let foreign = fleet.hosts.filter { $0.arch != .x86_64 }
         if !foreign.isEmpty {

@@ -93,7 +93,7 @@ struct ExhaustiveOracle {
         let below = min(lowMax, boot)
         let lowDefault: UInt64 = boot >= 0xb000_0000 ? 0x8000_0000 : 0xb000_0000
         var cursor = (aboveStart + (boot - below) + gib - 1) & ~(gib - 1)
-        var dimms: [Q35Knobs.DIMM] = []
+        var dimms: [PCMachineKnobs.DIMM] = []
         for (index, gap) in gaps.enumerated() {
             let address = (max(gap.start, cursor) + unit - 1) & ~(unit - 1)
             guard address + sizes[index] - 1 <= gap.last else { return nil }
@@ -106,9 +106,9 @@ struct ExhaustiveOracle {
             let deviceEnd = ((aboveStart + (boot - below) + gib - 1) & ~(gib - 1)) + (maxmem - boot) + UInt64(slots) * gib
             if end > deviceEnd { maxmem += (end - deviceEnd + unit - 1) & ~(unit - 1) }
         }
-        let knobs = Q35Knobs(ramSize: boot, maxRamBelow4G: below < min(lowDefault, boot) ? below : nil, maxmem: maxmem > boot ? maxmem : nil,
+        let knobs = PCMachineKnobs(ramSize: boot, maxRamBelow4G: below < min(lowDefault, boot) ? below : nil, maxmem: maxmem > boot ? maxmem : nil,
                              slots: slots, physBits: 52, vendor: vendor, dimmAlignment: unit, dimms: dimms)
-        guard let derived = try? Q35Model.derive(knobs), derived.maxUsedGPA < cpuLimit else { return nil }
+        guard let derived = try? PCMachineModel.derive(knobs), derived.maxUsedGPA < cpuLimit else { return nil }
         var targets = [derived.below4G, derived.above4G].compactMap { $0 }
         targets += derived.dimms.map(\.range)
         guard targets.allSatisfy(isFree) else { return nil }

@@ -1,6 +1,6 @@
 /// What QEMU 7.2 makes of a set of q35 knobs: the same derivation as `pc_q35_init`,
 /// `pc_memory_init`, `pc_pci_hole64_start` and `memory_device_pre_plug`, in checked UInt64.
-public struct Q35Derivation: Equatable, Sendable {
+public struct PCDerivation: Equatable, Sendable {
     public var below4GSize: UInt64
     public var above4GStart: UInt64
     public var above4GSize: UInt64
@@ -17,7 +17,7 @@ public struct Q35Derivation: Equatable, Sendable {
     /// QEMU's warning about a low-RAM boundary that is not a multiple of 1 GiB, if it prints one.
     public var warnings: [String]
 
-    public static func == (lhs: Q35Derivation, rhs: Q35Derivation) -> Bool {
+    public static func == (lhs: PCDerivation, rhs: PCDerivation) -> Bool {
         lhs.below4GSize == rhs.below4GSize && lhs.above4GStart == rhs.above4GStart && lhs.above4GSize == rhs.above4GSize
             && lhs.deviceMemory == rhs.deviceMemory && lhs.dimms.map(\.id) == rhs.dimms.map(\.id)
             && lhs.dimms.map(\.range) == rhs.dimms.map(\.range) && lhs.pciHole32 == rhs.pciHole32
@@ -31,10 +31,10 @@ public struct Q35Derivation: Equatable, Sendable {
     public var above4G: AddressRange? { AddressRange(start: above4GStart, size: above4GSize) }
 }
 
-public enum Q35Model {
+public enum PCMachineModel {
     /// Derives the map exactly as QEMU does, or throws the error QEMU would print.
-    public static func derive(_ knobs: Q35Knobs) throws -> Q35Derivation {
-        typealias C = Q35Constants
+    public static func derive(_ knobs: PCMachineKnobs) throws -> PCDerivation {
+        typealias C = PCConstants
         guard (32...C.TARGET_PHYS_ADDR_SPACE_BITS).contains(knobs.physBits) else {
             throw QEMURejection("phys-bits should be between 32 and \(C.TARGET_PHYS_ADDR_SPACE_BITS)  (but is \(knobs.physBits))")
         }
@@ -54,22 +54,15 @@ public enum Q35Model {
             throw QEMURejection("slots specified but no max-size")
         }
 
-        // hw/i386/pc_q35.c pc_q35_init
-        var lowmem = ram >= C.lowmemSmallGuest ? C.lowmemLargeGuest : C.lowmemSmallGuest
-        let maxRamBelow4G = (knobs.maxRamBelow4G ?? 0) == 0 ? 4 * Sizes.gib : knobs.maxRamBelow4G!
-        guard maxRamBelow4G <= 4 * Sizes.gib else {
-            throw QEMURejection("Machine option 'max-ram-below-4g=\(maxRamBelow4G)' expects size less than or equal to 4G")
+        if let value = knobs.maxRamBelow4G, value > 4 * Sizes.gib {
+            // hw/i386/pc.c pc_machine_set_max_ram_below_4g
+            throw QEMURejection("Machine option 'max-ram-below-4g=\(value)' expects size less than or equal to 4G")
         }
         var warnings: [String] = []
-        if lowmem > maxRamBelow4G {
-            lowmem = maxRamBelow4G
-            if ram - lowmem > lowmem && lowmem % Sizes.gib != 0 {
-                warnings.append("There is possibly poor performance as the ram size (\(Hex.format(ram))) is more then twice the size of max-ram-below-4g (\(lowmem)) and max-ram-below-4g is not a multiple of 1G.")
-            }
-        }
+        let lowmem = lowRAMLimit(knobs.chipset, ram: ram, maxRamBelow4G: knobs.maxRamBelow4G ?? 0, warnings: &warnings)
         let below = ram >= lowmem ? lowmem : ram
         let aboveSize = ram - below
-        let hole64Size = knobs.pciHole64Size ?? C.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT
+        let hole64Size = knobs.pciHole64Size ?? defaultHole64Size(knobs.chipset)
 
         // hw/i386/pc.c pc_memory_init: the AMD rule reads pc_max_used_gpa with the start still at 4 GiB.
         var aboveStart = C.above4GStartDefault
@@ -104,16 +97,50 @@ public enum Q35Model {
         guard let hole64 = AddressRange(start: hole64Start, last: hole64End - 1) else {
             throw QEMURejection("pci-hole64-size must be larger than 0")
         }
-        return Q35Derivation(
+        return PCDerivation(
             below4GSize: below, above4GStart: aboveStart, above4GSize: aboveSize, deviceMemory: deviceMemory, dimms: dimms,
             pciHole32: AddressRange(start: below, last: C.IO_APIC_DEFAULT_ADDRESS - 1)!, pciHole64: hole64, maxUsedGPA: maxUsed,
             relocatedAbove1TiB: relocated, reservesAMDHyperTransport: reservesHT, warnings: warnings)
     }
 
+    /// QEMU's `lowmem`: how much RAM goes below 4 GiB (`pc_q35_init` and `pc_init1` differ).
+    static func lowRAMLimit(_ chipset: PCChipset, ram: UInt64, maxRamBelow4G: UInt64, warnings: inout [String]) -> UInt64 {
+        typealias C = PCConstants
+        switch chipset {
+        case .q35:
+            // hw/i386/pc_q35.c: the user value can only lower QEMU's 2.75 GiB / 2 GiB default.
+            var lowmem = ram >= C.lowmemSmallGuest ? C.lowmemLargeGuest : C.lowmemSmallGuest
+            let limit = maxRamBelow4G == 0 ? 4 * Sizes.gib : maxRamBelow4G
+            if lowmem > limit {
+                lowmem = limit
+                if ram - lowmem > lowmem && lowmem % Sizes.gib != 0 {
+                    warnings.append("There is possibly poor performance as the ram size (\(Hex.format(ram))) is more then twice the size of max-ram-below-4g (\(lowmem)) and max-ram-below-4g is not a multiple of 1G.")
+                }
+            }
+            return lowmem
+        case .i440fx:
+            // hw/i386/pc_piix.c: the user value can raise low RAM up to 4 GiB for a guest smaller than
+            // it; a guest at least that large is clamped to 3 GiB (gigabyte_align).
+            let limit = maxRamBelow4G == 0 ? C.i440fxMaxRamBelow4GDefault : maxRamBelow4G
+            var lowmem = limit
+            if ram >= limit {
+                lowmem = min(lowmem, C.i440fxGigabyteAlignedLowmem)
+                if lowmem % Sizes.gib != 0 {
+                    warnings.append("Large machine and max_ram_below_4g (\(limit)) not a multiple of 1G; possible bad performance.")
+                }
+            }
+            return lowmem
+        }
+    }
+
+    static func defaultHole64Size(_ chipset: PCChipset) -> UInt64 {
+        chipset == .q35 ? PCConstants.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT : PCConstants.I440FX_PCI_HOST_HOLE64_SIZE_DEFAULT
+    }
+
     /// hw/i386/pc.c pc_get_device_memory_range.
     static func deviceMemoryRange(aboveStart: UInt64, aboveSize: UInt64, ram: UInt64, maxram: UInt64, slots: Int) throws -> (UInt64, UInt64) {
         let base = try aboveStart.checkedAdd(aboveSize, "(above-4g end)").alignedUp(Sizes.gib)
-        let perSlot = try Q35Constants.deviceMemoryPerSlot.checkedMul(UInt64(slots), "(1 GiB per slot)")
+        let perSlot = try PCConstants.deviceMemoryPerSlot.checkedMul(UInt64(slots), "(1 GiB per slot)")
         let size = try (maxram - ram).checkedAdd(perSlot, "(device memory size)")
         return (base, size)
     }
@@ -135,7 +162,7 @@ public enum Q35Model {
     }
 
     /// hw/mem/memory-device.c memory_device_pre_plug, for DIMMs with an explicit addr=.
-    static func placeDIMMs(_ knobs: Q35Knobs, deviceMemory: AddressRange?, plugLimit: UInt64) throws -> [(id: String, range: AddressRange)] {
+    static func placeDIMMs(_ knobs: PCMachineKnobs, deviceMemory: AddressRange?, plugLimit: UInt64) throws -> [(id: String, range: AddressRange)] {
         guard !knobs.dimms.isEmpty else { return [] }
         guard let deviceMemory else {
             throw QEMURejection("memory devices (e.g. for memory hotplug) are not enabled, please specify the maxmem option")

@@ -1,5 +1,18 @@
-/// Everything a q35 command line sets that QEMU's memory map depends on.
-public struct Q35Knobs: Equatable, Sendable {
+/// The two x86 PC machines QEMU lays out with the same code (`PCMachineState`, `pc_memory_init`).
+public enum PCChipset: String, Equatable, Sendable {
+    /// `q35`: ICH9/MCH with PCIe.
+    case q35
+    /// `pc`: i440FX/PIIX.
+    case i440fx
+
+    /// The machine-type prefix QEMU versions: `pc-q35-7.2`, `pc-i440fx-7.2`.
+    public var machineTypePrefix: String { self == .q35 ? "pc-q35" : "pc-i440fx" }
+    /// The host bridge that owns `pci-hole64-size`.
+    public var hostBridge: String { self == .q35 ? "q35-pcihost" : "i440FX-pcihost" }
+}
+
+/// Everything a pc or q35 command line sets that QEMU's memory map depends on.
+public struct PCMachineKnobs: Equatable, Sendable {
     /// A DIMM cold-plugged with an explicit `addr=`.
     public struct DIMM: Equatable, Sendable {
         public var id: String
@@ -12,7 +25,8 @@ public struct Q35Knobs: Equatable, Sendable {
         }
     }
 
-    /// `pc-q35-X.Y`; pinned because the layout is guest ABI and compat flags follow the type.
+    public var chipset: PCChipset
+    /// `pc-q35-X.Y` or `pc-i440fx-X.Y`; pinned because the layout is guest ABI and compat flags follow the type.
     public var machineType: String
     /// `-m size=`: boot RAM.
     public var ramSize: UInt64
@@ -22,7 +36,7 @@ public struct Q35Knobs: Equatable, Sendable {
     public var maxmem: UInt64?
     /// `-m slots=`.
     public var slots: Int
-    /// `-global q35-pcihost.pci-hole64-size=`; nil leaves QEMU's 32 GiB default.
+    /// `-global q35-pcihost.pci-hole64-size=` (or `i440FX-pcihost`); nil leaves QEMU's default.
     public var pciHole64Size: UInt64?
     /// `-cpu …,phys-bits=`.
     public var physBits: Int
@@ -35,11 +49,12 @@ public struct Q35Knobs: Equatable, Sendable {
     public var dimms: [DIMM]
 
     public init(
-        machineType: String = "pc-q35-7.2", ramSize: UInt64, maxRamBelow4G: UInt64? = nil, maxmem: UInt64? = nil,
+        chipset: PCChipset = .q35, machineType: String? = nil, ramSize: UInt64, maxRamBelow4G: UInt64? = nil, maxmem: UInt64? = nil,
         slots: Int = 0, pciHole64Size: UInt64? = nil, physBits: Int, vendor: CPUVendor,
         enforceAMD1TiBHole: Bool = true, dimmAlignment: UInt64 = 2 << 20, dimms: [DIMM] = []
     ) {
-        self.machineType = machineType
+        self.chipset = chipset
+        self.machineType = machineType ?? "\(chipset.machineTypePrefix)-7.2"
         self.ramSize = ramSize
         self.maxRamBelow4G = maxRamBelow4G
         self.maxmem = maxmem

@@ -1,6 +1,6 @@
 /// The numbers QEMU 7.2 uses to lay out an x86 `q35` machine, named as QEMU names them.
 /// Sources are the QEMU files named beside each; facts and runs in shared/domain/qemu-layout.md.
-public enum Q35Constants {
+public enum PCConstants {
     /// hw/i386/pc.c: AMD IOMMUs reserve the HyperTransport range FD_0000_0000h-FF_FFFF_FFFFh.
     static let AMD_HT_START: UInt64 = 0xfd_0000_0000
     static let AMD_HT_END: UInt64 = 0xff_ffff_ffff
@@ -16,6 +16,13 @@ public enum Q35Constants {
     /// include/hw/pci-host/q35.h: MMCONFIG (ECAM) that firmware maps for the PCIe root.
     static let MCH_HOST_BRIDGE_PCIEXBAR_DEFAULT: UInt64 = 0xb000_0000
     static let MCH_HOST_BRIDGE_PCIEXBAR_MAX: UInt64 = 0x1000_0000
+    /// include/hw/pci-host/i440fx.h: `i440FX-pcihost.pci-hole64-size` default, 2 GiB.
+    static let I440FX_PCI_HOST_HOLE64_SIZE_DEFAULT: UInt64 = 1 << 31
+    /// hw/i386/pc_piix.c pc_init1: `max-ram-below-4g` defaults to 3.5 GiB on pc.
+    static let i440fxMaxRamBelow4GDefault: UInt64 = 0xe000_0000
+    /// hw/i386/pc_piix.c pc_init1: with `gigabyte_align` (pc-i440fx-2.0 and newer), a guest with at
+    /// least `max-ram-below-4g` of RAM gets at most 3 GiB below 4 GiB.
+    static let i440fxGigabyteAlignedLowmem: UInt64 = 0xc000_0000
     /// include/hw/pci-host/q35.h: `q35-pcihost.pci-hole64-size` default, 32 GiB.
     static let Q35_PCI_HOST_HOLE64_SIZE_DEFAULT: UInt64 = 1 << 35
     /// hw/i386/pc_q35.c pc_q35_init: low RAM is 2.75 GiB for small guests, 2 GiB once RAM reaches 2.75 GiB.

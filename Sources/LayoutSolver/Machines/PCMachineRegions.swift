@@ -1,14 +1,14 @@
-extension Q35Model {
+extension PCMachineModel {
     /// The guest map as a list of named regions, in address order; RAM and DIMMs are DMA targets,
     /// and so are the PCI holes when peer-to-peer DMA between assigned devices is wanted.
-    public static func regions(of derivation: Q35Derivation, p2p: Bool) -> [GuestRegion] {
-        typealias C = Q35Constants
+    public static func regions(of derivation: PCDerivation, chipset: PCChipset, p2p: Bool) -> [GuestRegion] {
+        typealias C = PCConstants
         var regions: [GuestRegion] = []
         if let low = derivation.below4G {
             regions.append(GuestRegion(name: "ram-below-4g", kind: .ram, range: low, isDMATarget: true))
         }
         regions.append(GuestRegion(name: "pci-hole32", kind: .pciHole32, range: derivation.pciHole32, isDMATarget: p2p))
-        if derivation.pciHole32.start <= C.MCH_HOST_BRIDGE_PCIEXBAR_DEFAULT {
+        if chipset == .q35 && derivation.pciHole32.start <= C.MCH_HOST_BRIDGE_PCIEXBAR_DEFAULT {
             regions.append(GuestRegion(
                 name: "pcie-mmconfig", kind: .reserved,
                 range: AddressRange(start: C.MCH_HOST_BRIDGE_PCIEXBAR_DEFAULT, size: C.MCH_HOST_BRIDGE_PCIEXBAR_MAX)!, isDMATarget: false))

@@ -1,4 +1,4 @@
-/// The q35 placement as a GLPK MIP, solved in lexicographic stages.
+/// The pc/q35 placement as a GLPK MIP, solved in lexicographic stages.
 ///
 /// Variables, all in units of the placement granule so every number GLPK sees is a small exact
 /// integer: `low` and `above` (boot RAM below and above 4 GiB), and per free gap a binary `use`
@@ -12,7 +12,7 @@
 /// 3. lowest top: the highest gap used, then the least RAM in it (no DIMM: the least above 4 GiB);
 /// 4. closest to QEMU's default: the most RAM below 4 GiB (QEMU's own low-RAM size);
 /// 5. deterministic tie-break: DIMM RAM in the lowest gaps first.
-struct Q35MIP {
+struct PCPlacementMIP {
     struct Statistics: Equatable, Sendable {
         var rows = 0
         var columns = 0
@@ -23,11 +23,11 @@ struct Q35MIP {
     }
 
     enum Outcome {
-        case solved(Q35PlanAnswer)
+        case solved(PCPlanAnswer)
         case infeasible
     }
 
-    let input: Q35PlanInput
+    let input: PCPlanInput
     let options: MIPOptions
 
     func solve(statistics: inout Statistics) throws -> Outcome {
@@ -53,8 +53,10 @@ struct Q35MIP {
         model.addConstraint("ram", [(low, 1), (above, 1)] + dimm.map { ($0, 1.0) }, lower: Double(totalUnits), upper: Double(totalUnits))
         // QEMU picks its low-RAM default by comparing boot RAM with 0xb0000000 (pc_q35_init).
         switch input.scenario.regime {
-        case .small: model.addConstraint("small", [(low, 1), (above, 1)], upper: Double((Q35Constants.lowmemSmallGuest - 1) / input.unit))
-        case .large: model.addConstraint("large", [(low, 1), (above, 1)], lower: Double((Q35Constants.lowmemSmallGuest + input.unit - 1) / input.unit))
+        case .q35Small: model.addConstraint("small", [(low, 1), (above, 1)], upper: Double((PCConstants.lowmemSmallGuest - 1) / input.unit))
+        case .q35Large: model.addConstraint("large", [(low, 1), (above, 1)], lower: Double((PCConstants.lowmemSmallGuest + input.unit - 1) / input.unit))
+        // pc's branches are bounds on low and above RAM alone (see PCSolver.planInput).
+        case .i440fxSplit, .i440fxAllLow: break
         }
         let topGap = model.addVariable("top", kind: .integer, lower: 0, upper: Double(input.gaps.count))
         for (index, variable) in use.enumerated() {
@@ -99,6 +101,6 @@ struct Q35MIP {
         for index in input.gaps.indices where integer(use[index]) == 1 && integer(dimm[index]) > 0 {
             dimms.append((index, integer(dimm[index]) * input.unit))
         }
-        return .solved(Q35PlanAnswer(below: integer(low) * input.unit, above: integer(above) * input.unit, dimms: dimms))
+        return .solved(PCPlanAnswer(below: integer(low) * input.unit, above: integer(above) * input.unit, dimms: dimms))
     }
 }

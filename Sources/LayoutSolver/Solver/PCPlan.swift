@@ -1,11 +1,24 @@
-/// One way QEMU's q35 derivation can go, fixed before the MIP runs: where above-4G RAM starts
-/// and which of QEMU's two low-RAM defaults applies. The MIP is linear inside a scenario.
-struct Q35Scenario: Equatable, CustomStringConvertible {
+/// One way QEMU's pc/q35 derivation can go, fixed before the MIP runs: where above-4G RAM starts
+/// and which branch of QEMU's low-RAM rule applies. The MIP is linear inside a scenario.
+struct PCScenario: Equatable, CustomStringConvertible {
     enum Regime: Equatable {
-        /// Boot RAM below 2.75 GiB: QEMU's low RAM default is 2.75 GiB.
-        case small
-        /// Boot RAM of 2.75 GiB or more: QEMU's low RAM default is 2 GiB.
-        case large
+        /// q35, boot RAM below 2.75 GiB: QEMU's low RAM default is 2.75 GiB.
+        case q35Small
+        /// q35, boot RAM of 2.75 GiB or more: QEMU's low RAM default is 2 GiB.
+        case q35Large
+        /// pc, RAM split around 4 GiB: at most 3 GiB below (gigabyte_align).
+        case i440fxSplit
+        /// pc, all boot RAM below 4 GiB (max-ram-below-4g above the RAM size, possibly raised).
+        case i440fxAllLow
+
+        var summary: String {
+            switch self {
+            case .q35Small: return "boot RAM < 2.75 GiB"
+            case .q35Large: return "boot RAM >= 2.75 GiB"
+            case .i440fxSplit: return "at most 3 GiB below 4 GiB"
+            case .i440fxAllLow: return "all boot RAM below 4 GiB"
+            }
+        }
     }
 
     var aboveStart: UInt64
@@ -14,7 +27,7 @@ struct Q35Scenario: Equatable, CustomStringConvertible {
     var ceiling: UInt64
 
     var description: String {
-        "above-4g at \(Hex.format(aboveStart)), \(regime == .small ? "boot RAM < 2.75 GiB" : "boot RAM >= 2.75 GiB"), ceiling \(Hex.format(ceiling))"
+        "above-4g at \(Hex.format(aboveStart)), \(regime.summary), ceiling \(Hex.format(ceiling))"
     }
 }
 
@@ -29,8 +42,8 @@ struct DIMMGap: Equatable {
 }
 
 /// The numbers the q35 MIP is built from, in bytes; the MIP itself works in `unit`s.
-struct Q35PlanInput {
-    var scenario: Q35Scenario
+struct PCPlanInput {
+    var scenario: PCScenario
     var unit: UInt64
     var totalRAM: UInt64
     /// Low RAM bounds (bytes): it must end at or below the first hole, and with p2p above the last hole under 4 GiB.
@@ -42,13 +55,13 @@ struct Q35PlanInput {
 }
 
 /// The MIP's answer for one scenario, in bytes.
-struct Q35PlanAnswer: Equatable {
+struct PCPlanAnswer: Equatable {
     var below: UInt64
     var above: UInt64
-    /// (gap index in `Q35PlanInput.gaps`, size) for each DIMM, in gap order.
+    /// (gap index in `PCPlanInput.gaps`, size) for each DIMM, in gap order.
     var dimms: [(gap: Int, size: UInt64)]
 
-    static func == (lhs: Q35PlanAnswer, rhs: Q35PlanAnswer) -> Bool {
+    static func == (lhs: PCPlanAnswer, rhs: PCPlanAnswer) -> Bool {
         lhs.below == rhs.below && lhs.above == rhs.above && lhs.dimms.map(\.gap) == rhs.dimms.map(\.gap) && lhs.dimms.map(\.size) == rhs.dimms.map(\.size)
     }
 }

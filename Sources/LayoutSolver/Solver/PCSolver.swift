@@ -1,8 +1,8 @@
 import Foundation
 
-/// Chooses q35 knobs for a fleet: scenarios -> MIP -> QEMU's derivation -> exact check.
-struct Q35Solver {
-    typealias C = Q35Constants
+/// Chooses pc/q35 knobs for a fleet: scenarios -> MIP -> QEMU's derivation -> exact check.
+struct PCSolver {
+    typealias C = PCConstants
 
     let fleet: Fleet
     let spec: VMSpec
@@ -17,6 +17,18 @@ struct Q35Solver {
 
     var unit: UInt64 { max(spec.ramAlign ?? 0, C.QEMU_VMALLOC_ALIGN) }
 
+    var chipset: PCChipset { spec.machine == .pc ? .i440fx : .q35 }
+
+    /// The highest end of low RAM that leaves the 32-bit PCI hole its minimum size. pc's default
+    /// minimum is what QEMU's own default leaves (0xe0000000-0xfec00000); q35's own rule always
+    /// leaves at least 1.25 GiB.
+    var lowRAMCeiling: UInt64 {
+        let minimum = spec.pciHole32 ?? (chipset == .i440fx ? C.IO_APIC_DEFAULT_ADDRESS - C.i440fxMaxRamBelow4GDefault : 0)
+        return minimum >= C.IO_APIC_DEFAULT_ADDRESS ? 0 : C.IO_APIC_DEFAULT_ADDRESS - minimum
+    }
+
+    var regimes: [PCScenario.Regime] { chipset == .q35 ? [.q35Large, .q35Small] : [.i440fxSplit, .i440fxAllLow] }
+
     /// The guest CPU vendor the layout is derived for, or nil when it must not matter.
     var vendor: CPUVendor? {
         if let pinned = spec.cpuVendor { return pinned }
@@ -27,28 +39,29 @@ struct Q35Solver {
     }
 
     var hole64Sizes: [UInt64] {
-        let preferred = max(spec.pciHole64 ?? C.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT, C.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT)
+        let qemuDefault = PCMachineModel.defaultHole64Size(chipset)
+        let preferred = max(spec.pciHole64 ?? qemuDefault, qemuDefault)
         if let minimum = spec.pciHole64, minimum < preferred { return [preferred, minimum] }
         return [preferred]
     }
 
     var cpuCeiling: UInt64 { UInt64(1) << UInt64(min(fleet.minCPUPhysBits, C.TARGET_PHYS_ADDR_SPACE_BITS)) }
 
-    func scenarios() -> [(Q35Scenario, vendors: [CPUVendor])] {
+    func scenarios() -> [(PCScenario, vendors: [CPUVendor])] {
         let belowHT = min(cpuCeiling, C.AMD_HT_START)
-        var list: [(Q35Scenario, vendors: [CPUVendor])] = []
-        for regime in [Q35Scenario.Regime.large, .small] {
+        var list: [(PCScenario, vendors: [CPUVendor])] = []
+        for regime in regimes {
             switch vendor {
             case .intel?:
-                list.append((Q35Scenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: cpuCeiling), [.intel]))
+                list.append((PCScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: cpuCeiling), [.intel]))
             case .amd?:
-                list.append((Q35Scenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.amd]))
+                list.append((PCScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.amd]))
                 if cpuCeiling > C.AMD_ABOVE_1TB_START {
-                    list.append((Q35Scenario(aboveStart: C.AMD_ABOVE_1TB_START, regime: regime, ceiling: cpuCeiling), [.amd]))
+                    list.append((PCScenario(aboveStart: C.AMD_ABOVE_1TB_START, regime: regime, ceiling: cpuCeiling), [.amd]))
                 }
             case nil:
                 // Either vendor may run it: stay below the HyperTransport range so QEMU derives the same map for both.
-                list.append((Q35Scenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.intel, .amd]))
+                list.append((PCScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.intel, .amd]))
             }
         }
         return list
@@ -72,13 +85,13 @@ struct Q35Solver {
             }
             if best != nil { break }
         }
-        guard let best else { throw Q35Explainer(fleet: fleet, spec: spec, unit: unit, hole64Size: hole64Sizes.last!).explain(failures) }
+        guard let best else { throw PCExplainer(fleet: fleet, spec: spec, unit: unit, hole64Size: hole64Sizes.last!).explain(failures) }
         return best.layout
     }
 
     /// Solves one scenario; tightens the RAM ceiling when QEMU's derived map runs past the scenario's
     /// ceiling (device memory and the 64-bit hole come after the RAM the MIP places).
-    func candidate(scenario: Q35Scenario, vendors: [CPUVendor], hole64Size: UInt64, statistics: inout SolveStatistics) throws -> Result<Candidate, NoLayoutExists.Conflict> {
+    func candidate(scenario: PCScenario, vendors: [CPUVendor], hole64Size: UInt64, statistics: inout SolveStatistics) throws -> Result<Candidate, NoLayoutExists.Conflict> {
         let userRoom = try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib)
         var reserveAbove = (try? hole64Size.checkedAdd(userRoom).checkedAdd(2 * Sizes.gib)) ?? .max
         var lastProblem = "no placement"
@@ -91,8 +104,8 @@ struct Q35Solver {
                 return .failure(.init(message: "\(scenario): guest RAM cannot start at address 0", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: 0, last: 0)!)))
             }
             let started = Date()
-            let mip = Q35MIP(input: input, options: mipOptions)
-            var mipStatistics = Q35MIP.Statistics()
+            let mip = PCPlacementMIP(input: input, options: mipOptions)
+            var mipStatistics = PCPlacementMIP.Statistics()
             let outcome = try mip.solve(statistics: &mipStatistics)
             statistics.glpkSeconds += mipStatistics.glpkSeconds
             statistics.modelSeconds += max(0, Date().timeIntervalSince(started) - mipStatistics.glpkSeconds)
@@ -130,12 +143,18 @@ struct Q35Solver {
     }
 
     /// The MIP's inputs for a scenario, or nil when guest address 0 is itself a hole.
-    func planInput(scenario: Q35Scenario, ramCeiling: UInt64) -> Q35PlanInput? {
+    func planInput(scenario: PCScenario, ramCeiling: UInt64) -> PCPlanInput? {
         let forbidden = fleet.forbidden
         let firstHole = forbidden.firstAddress(atOrAfter: 0)
         if firstHole == 0 { return nil }
-        let lowDefault = scenario.regime == .small ? C.lowmemSmallGuest : C.lowmemLargeGuest
-        let lowMax = min(lowDefault, firstHole ?? .max).alignedDown(unit)
+        let regimeLimit: UInt64
+        switch scenario.regime {
+        case .q35Small: regimeLimit = C.lowmemSmallGuest
+        case .q35Large: regimeLimit = C.lowmemLargeGuest
+        case .i440fxSplit: regimeLimit = C.i440fxGigabyteAlignedLowmem
+        case .i440fxAllLow: regimeLimit = C.IO_APIC_DEFAULT_ADDRESS
+        }
+        let lowMax = min(regimeLimit, lowRAMCeiling, firstHole ?? .max).alignedDown(unit)
         var lowMin: UInt64 = 0
         if spec.p2p {
             // The 32-bit hole [low end, 0xfec00000) is a DMA target: low RAM must end above every hole in it.
@@ -150,7 +169,7 @@ struct Q35Solver {
         } else {
             aboveGapEnd = min(forbidden.firstAddress(atOrAfter: aboveStart) ?? .max, ramCeiling)
         }
-        let aboveCapacity = aboveGapEnd > aboveStart ? (aboveGapEnd - aboveStart).alignedDown(unit) : 0
+        let aboveCapacity = aboveGapEnd > aboveStart && scenario.regime != .i440fxAllLow ? (aboveGapEnd - aboveStart).alignedDown(unit) : 0
         // Device memory starts at the 1 GiB boundary after above-4G RAM, which never lies beyond this.
         let deviceMemoryBound = (try? max(aboveGapEnd, aboveStart).alignedUp(Sizes.gib)) ?? .max
         var gaps: [DIMMGap] = []
@@ -161,18 +180,17 @@ struct Q35Solver {
                 gaps.append(DIMMGap(gap: gap, start: start, capacity: end - start))
             }
         }
-        return Q35PlanInput(scenario: scenario, unit: unit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
+        return PCPlanInput(scenario: scenario, unit: unit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
     }
 
     /// Turns the MIP's sizes into knobs, lets QEMU's derivation place everything, and returns the layout.
-    func realize(_ answer: Q35PlanAnswer, input: Q35PlanInput, vendors: [CPUVendor], hole64Size: UInt64) -> Result<GuestLayout, RealizeFailure> {
+    func realize(_ answer: PCPlanAnswer, input: PCPlanInput, vendors: [CPUVendor], hole64Size: UInt64) -> Result<GuestLayout, RealizeFailure> {
         do {
             let boot = answer.below + answer.above
-            let lowDefault = boot >= C.lowmemSmallGuest ? C.lowmemLargeGuest : C.lowmemSmallGuest
-            let maxRamBelow4G: UInt64? = answer.below < min(lowDefault, boot) ? answer.below : nil
+            let maxRamBelow4G = try maxRamBelow4GKnob(below: answer.below, boot: boot)
             let deviceMemoryStart = try input.scenario.aboveStart.checkedAdd(answer.above).alignedUp(Sizes.gib)
             var cursor = deviceMemoryStart
-            var dimms: [Q35Knobs.DIMM] = []
+            var dimms: [PCMachineKnobs.DIMM] = []
             for (index, piece) in answer.dimms.enumerated() {
                 let gap = input.gaps[piece.gap]
                 let address = try max(gap.start, cursor).alignedUp(unit)
@@ -189,30 +207,33 @@ struct Q35Solver {
                 let deviceMemoryEnd = try deviceMemoryStart.checkedAdd(maxmem - boot).checkedAdd(UInt64(slots) * Sizes.gib)
                 if lastEnd > deviceMemoryEnd { maxmem = try maxmem.checkedAdd((lastEnd - deviceMemoryEnd).alignedUp(unit)) }
             }
-            var knobs = Q35Knobs(
-                machineType: "pc-q35-\(spec.qemu)", ramSize: boot, maxRamBelow4G: maxRamBelow4G,
+            var knobs = PCMachineKnobs(
+                chipset: chipset, machineType: "\(chipset.machineTypePrefix)-\(spec.qemu)", ramSize: boot, maxRamBelow4G: maxRamBelow4G,
                 maxmem: maxmem > boot ? maxmem : nil, slots: slots,
-                pciHole64Size: hole64Size == C.Q35_PCI_HOST_HOLE64_SIZE_DEFAULT ? nil : hole64Size,
+                pciHole64Size: hole64Size == PCMachineModel.defaultHole64Size(chipset) ? nil : hole64Size,
                 // The widest phys-bits first, so QEMU's own check never hides where the map ends.
                 physBits: C.TARGET_PHYS_ADDR_SPACE_BITS, vendor: vendors[0],
                 dimmAlignment: unit, dimms: dimms)
-            var derivation = try Q35Model.derive(knobs)
+            var derivation = try PCMachineModel.derive(knobs)
+            guard derivation.below4GSize == answer.below else {
+                return .failure(RealizeFailure("QEMU would put \(Hex.format(derivation.below4GSize)) below 4 GiB, not \(Hex.format(answer.below))"))
+            }
             if spec.p2p, fleet.forbidden.intersects(derivation.pciHole64) {
                 let moved = try movedHole64Start(derivation.pciHole64, size: hole64Size)
                 let shift = moved - derivation.pciHole64.start
                 knobs.maxmem = try (knobs.maxmem ?? boot).checkedAdd(shift)
-                derivation = try Q35Model.derive(knobs)
+                derivation = try PCMachineModel.derive(knobs)
             }
             // The narrowest width that holds the map, raised to the narrowest IOMMU so firmware
             // does not place BARs where some host cannot map them, never above the narrowest CPU.
             let needed = max(derivation.maxUsedGPA.bitsToAddress, 32)
             knobs.physBits = max(needed, min(fleet.minCPUPhysBits, fleet.minIOMMUBits, C.TARGET_PHYS_ADDR_SPACE_BITS))
-            derivation = try Q35Model.derive(knobs)
+            derivation = try PCMachineModel.derive(knobs)
             var layout = makeLayout(knobs: knobs, derivation: derivation, vendor: vendors.count == 1 ? vendors[0] : nil)
             for other in vendors.dropFirst() {
                 var otherKnobs = knobs
                 otherKnobs.vendor = other
-                let otherLayout = makeLayout(knobs: otherKnobs, derivation: try Q35Model.derive(otherKnobs), vendor: nil)
+                let otherLayout = makeLayout(knobs: otherKnobs, derivation: try PCMachineModel.derive(otherKnobs), vendor: nil)
                 guard otherLayout.regions.filter({ $0.name != "amd-ht-reserved" }) == layout.regions.filter({ $0.name != "amd-ht-reserved" }) else {
                     return .failure(RealizeFailure("the map differs between Intel and AMD vCPUs; pin cpu_vendor"))
                 }
@@ -223,6 +244,22 @@ struct Q35Solver {
             return .failure(RealizeFailure(rejection.message))
         } catch {
             return .failure(RealizeFailure(String(describing: error)))
+        }
+    }
+
+    /// The `max-ram-below-4g` value that makes QEMU put exactly `below` under 4 GiB, or nil when
+    /// QEMU's default already does.
+    func maxRamBelow4GKnob(below: UInt64, boot: UInt64) throws -> UInt64? {
+        switch chipset {
+        case .q35:
+            let lowDefault = boot >= C.lowmemSmallGuest ? C.lowmemLargeGuest : C.lowmemSmallGuest
+            return below < min(lowDefault, boot) ? below : nil
+        case .i440fx:
+            if below == boot {
+                // All low: the limit must exceed the RAM size, which the 3.5 GiB default does for small guests.
+                return boot < C.i440fxMaxRamBelow4GDefault ? nil : min(4 * Sizes.gib, try (boot + 1).alignedUp(Sizes.gib))
+            }
+            return below == C.i440fxGigabyteAlignedLowmem && boot >= C.i440fxMaxRamBelow4GDefault ? nil : below
         }
     }
 
@@ -237,7 +274,7 @@ struct Q35Solver {
         }
     }
 
-    func makeLayout(knobs: Q35Knobs, derivation: Q35Derivation, vendor: CPUVendor?) -> GuestLayout {
+    func makeLayout(knobs: PCMachineKnobs, derivation: PCDerivation, vendor: CPUVendor?) -> GuestLayout {
         var notes = derivation.warnings.map { "QEMU will warn: \($0)" }
         if !knobs.dimms.isEmpty {
             notes.append("\(knobs.dimms.count) DIMM(s) step over host holes; the guest sees their RAM through ACPI memory hotplug (Linux: CONFIG_ACPI_HOTPLUG_MEMORY, memhp_default_state=online or a udev rule).")
@@ -246,13 +283,13 @@ struct Q35Solver {
             notes.append("QEMU moves RAM above 4 GiB to 1 TiB for this AMD vCPU (the map would reach the HyperTransport range at 0xfd00000000).")
         }
         return GuestLayout(
-            machine: .q35, machineType: knobs.machineType, qemu: spec.qemu, vm: spec, physBits: knobs.physBits,
-            cpuVendor: vendor, knobs: .q35(knobs), regions: Q35Model.regions(of: derivation, p2p: spec.p2p),
+            machine: spec.machine, machineType: knobs.machineType, qemu: spec.qemu, vm: spec, physBits: knobs.physBits,
+            cpuVendor: vendor, knobs: .pc(knobs), regions: PCMachineModel.regions(of: derivation, chipset: knobs.chipset, p2p: spec.p2p),
             topAddress: derivation.maxUsedGPA, notes: notes)
     }
 
     func objective(of layout: GuestLayout) -> [UInt64] {
-        guard case .q35(let knobs) = layout.knobs else { return [] }
+        guard case .pc(let knobs) = layout.knobs else { return [] }
         let awayFromDefaults = (knobs.maxRamBelow4G != nil ? 1 : 0) + (knobs.pciHole64Size != nil ? 1 : 0)
         return [UInt64(layout.dimmCount), UInt64.max - layout.bootRAM, layout.topAddress, UInt64(awayFromDefaults)]
     }

@@ -1,7 +1,7 @@
 /// Says why no q35 layout exists, in numbers a person can act on: which hosts, which regions,
 /// how much room there is and how much the VM needs.
-struct Q35Explainer {
-    typealias C = Q35Constants
+struct PCExplainer {
+    typealias C = PCConstants
 
     let fleet: Fleet
     let spec: VMSpec
@@ -28,7 +28,7 @@ struct Q35Explainer {
         let cpuBits = min(fleet.minCPUPhysBits, C.TARGET_PHYS_ADDR_SPACE_BITS)
         let cpuLimit = UInt64(1) << UInt64(cpuBits)
         let dmaBits = min(cpuBits, fleet.minIOMMUBits)
-        // Without a pinned vendor the map must stay below the HyperTransport range (see Q35Solver.scenarios).
+        // Without a pinned vendor the map must stay below the HyperTransport range (see PCSolver.scenarios).
         let vendorNeutral = spec.cpuVendor == nil && fleet.vendors.count > 1
         let widthLimit = UInt64(1) << UInt64(dmaBits)
         let dmaLimit = vendorNeutral ? min(widthLimit, C.AMD_HT_START) : widthLimit
@@ -43,7 +43,7 @@ struct Q35Explainer {
             limitText = "below 2^\(dmaBits) = \(Hex.format(dmaLimit))"
         }
         let firstLowHole = fleet.forbidden.firstAddress(atOrAfter: 0) ?? .max
-        let lowRoom = min(C.lowmemLargeGuest, firstLowHole).alignedDown(unit)
+        let lowRoom = min(spec.machine == .pc ? C.i440fxGigabyteAlignedLowmem : C.lowmemLargeGuest, firstLowHole).alignedDown(unit)
         let tailRoom = (try? hole64Size.checkedAdd(spec.userHotplugBytes).checkedAdd(UInt64(spec.slots + 1) * Sizes.gib)) ?? .max
         let ceiling = vendorNeutral ? min(cpuLimit, C.AMD_HT_START) : cpuLimit
         let aboveLimit = ceiling > tailRoom ? min(dmaLimit, ceiling - tailRoom) : 0
@@ -60,7 +60,7 @@ struct Q35Explainer {
             let inside = fleet.holes.filter { $0.range.start < dmaLimit && $0.range.last >= C.above4GStartDefault && $0.reason != .beyondIOMMUWidth(bits: fleet.minIOMMUBits) }
                 .sorted { ($0.range.size ?? .max, $1.range.start) > ($1.range.size ?? .max, $0.range.start) }
             var message = "the VM needs \(ByteCount.format(spec.ram)) of DMA-addressable RAM \(limitText) (\(widthHosts.joined(separator: ", "))); only \(ByteCount.format(room)) is free on every host there: \(ByteCount.format(lowRoom)) below 4 GiB"
-            if firstLowHole < C.lowmemLargeGuest { message += " (low RAM must end at \(Hex.format(firstLowHole)))" }
+            if firstLowHole < lowRoom + unit { message += " (low RAM must end at \(Hex.format(firstLowHole)))" }
             message += " and \(ByteCount.format(aboveRoom)) above it"
             if ceiling > tailRoom && ceiling - tailRoom < dmaLimit {
                 message += ", after leaving \(ByteCount.format(tailRoom)) at the top for the 64-bit PCI hole, hotplug room and slot alignment"
