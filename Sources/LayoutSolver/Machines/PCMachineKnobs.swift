@@ -13,17 +13,8 @@ public enum PCChipset: String, Equatable, Sendable {
 
 /// Everything a pc or q35 command line sets that QEMU's memory map depends on.
 public struct PCMachineKnobs: Equatable, Sendable {
-    /// A DIMM cold-plugged with an explicit `addr=`.
-    public struct DIMM: Equatable, Sendable {
-        public var id: String
-        public var address: UInt64
-        public var size: UInt64
-        public init(id: String, address: UInt64, size: UInt64) {
-            self.id = id
-            self.address = address
-            self.size = size
-        }
-    }
+    public typealias DIMM = LayoutSolver.DIMM
+
 
     public var chipset: PCChipset
     /// `pc-q35-X.Y` or `pc-i440fx-X.Y`; pinned because the layout is guest ABI and compat flags follow the type.

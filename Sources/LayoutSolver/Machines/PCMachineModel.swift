@@ -91,7 +91,7 @@ public enum PCMachineModel {
             deviceMemory = range
         }
 
-        let dimms = try placeDIMMs(knobs, deviceMemory: deviceMemory, plugLimit: maxram - ram)
+        let dimms = try MemoryDevices.plug(knobs.dimms, alignment: knobs.dimmAlignment, slots: knobs.slots, deviceMemory: deviceMemory, plugLimit: maxram - ram)
         let hole64Start = try pciHole64Start(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: knobs.slots)
         let hole64End = try hole64Start.checkedAdd(hole64Size, "(pci-hole64 end)").alignedUp(Sizes.gib)
         guard let hole64 = AddressRange(start: hole64Start, last: hole64End - 1) else {
@@ -159,40 +159,5 @@ public enum PCMachineModel {
         if physBits <= 32 { return (UInt64(1) << UInt64(physBits)) - 1 }
         let start = try pciHole64Start(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: slots)
         return try start.checkedAdd(hole64Size, "(max used GPA)") - 1
-    }
-
-    /// hw/mem/memory-device.c memory_device_pre_plug, for DIMMs with an explicit addr=.
-    static func placeDIMMs(_ knobs: PCMachineKnobs, deviceMemory: AddressRange?, plugLimit: UInt64) throws -> [(id: String, range: AddressRange)] {
-        guard !knobs.dimms.isEmpty else { return [] }
-        guard let deviceMemory else {
-            throw QEMURejection("memory devices (e.g. for memory hotplug) are not enabled, please specify the maxmem option")
-        }
-        guard knobs.slots > 0 else { throw QEMURejection("no slots where allocated, please specify the 'slots' option") }
-        guard knobs.dimms.count <= knobs.slots else {
-            throw QEMURejection("no free slots left: \(knobs.dimms.count) DIMMs for \(knobs.slots) slots")
-        }
-        var placed: [(id: String, range: AddressRange)] = []
-        var used: UInt64 = 0
-        for dimm in knobs.dimms {
-            guard dimm.size > 0, dimm.size % knobs.dimmAlignment == 0 else {
-                throw QEMURejection("backend memory size must be multiple of \(Hex.format(knobs.dimmAlignment))")
-            }
-            let (total, overflow) = used.addingReportingOverflow(dimm.size)
-            guard !overflow, total <= plugLimit else {
-                throw QEMURejection("not enough space, currently \(Hex.format(used)) in use of total space for memory devices \(Hex.format(plugLimit))")
-            }
-            guard dimm.address % knobs.dimmAlignment == 0 else {
-                throw QEMURejection("address must be aligned to \(Hex.format(knobs.dimmAlignment)) bytes")
-            }
-            guard let range = AddressRange(start: dimm.address, size: dimm.size), deviceMemory.contains(range) else {
-                throw QEMURejection("can't add memory device [\(Hex.format(dimm.address)):\(Hex.format(dimm.size))], usable range for memory devices [\(Hex.format(deviceMemory.start)):\(Hex.format(deviceMemory.size ?? 0))]")
-            }
-            if let clash = placed.first(where: { $0.range.overlaps(range) }) {
-                throw QEMURejection("address range conflicts with memory device id='\(clash.id)'")
-            }
-            placed.append((dimm.id, range))
-            used = total
-        }
-        return placed
     }
 }

@@ -1,19 +1,12 @@
 import Foundation
 
 /// Chooses pc/q35 knobs for a fleet: scenarios -> MIP -> QEMU's derivation -> exact check.
-struct PCSolver {
+struct PCSolver: MachinePlanner {
     typealias C = PCConstants
 
     let fleet: Fleet
     let spec: VMSpec
     let options: SolveOptions
-
-    /// A candidate that survived derivation and the exact check, with its objective.
-    struct Candidate {
-        var layout: GuestLayout
-        /// Lexicographic: DIMMs, -boot RAM, top address, knobs set away from QEMU's defaults.
-        var objective: [UInt64]
-    }
 
     var unit: UInt64 { max(spec.ramAlign ?? 0, C.QEMU_VMALLOC_ALIGN) }
 
@@ -27,7 +20,7 @@ struct PCSolver {
         return minimum >= C.IO_APIC_DEFAULT_ADDRESS ? 0 : C.IO_APIC_DEFAULT_ADDRESS - minimum
     }
 
-    var regimes: [PCScenario.Regime] { chipset == .q35 ? [.q35Large, .q35Small] : [.i440fxSplit, .i440fxAllLow] }
+    var regimes: [PlacementScenario.Regime] { chipset == .q35 ? [.q35Large, .q35Small] : [.i440fxSplit, .i440fxAllLow] }
 
     /// The guest CPU vendor the layout is derived for, or nil when it must not matter.
     var vendor: CPUVendor? {
@@ -47,21 +40,21 @@ struct PCSolver {
 
     var cpuCeiling: UInt64 { UInt64(1) << UInt64(min(fleet.minCPUPhysBits, C.TARGET_PHYS_ADDR_SPACE_BITS)) }
 
-    func scenarios() -> [(PCScenario, vendors: [CPUVendor])] {
+    func scenarios() -> [(PlacementScenario, vendors: [CPUVendor])] {
         let belowHT = min(cpuCeiling, C.AMD_HT_START)
-        var list: [(PCScenario, vendors: [CPUVendor])] = []
+        var list: [(PlacementScenario, vendors: [CPUVendor])] = []
         for regime in regimes {
             switch vendor {
             case .intel?:
-                list.append((PCScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: cpuCeiling), [.intel]))
+                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: cpuCeiling), [.intel]))
             case .amd?:
-                list.append((PCScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.amd]))
+                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.amd]))
                 if cpuCeiling > C.AMD_ABOVE_1TB_START {
-                    list.append((PCScenario(aboveStart: C.AMD_ABOVE_1TB_START, regime: regime, ceiling: cpuCeiling), [.amd]))
+                    list.append((PlacementScenario(aboveStart: C.AMD_ABOVE_1TB_START, regime: regime, ceiling: cpuCeiling), [.amd]))
                 }
             case nil:
                 // Either vendor may run it: stay below the HyperTransport range so QEMU derives the same map for both.
-                list.append((PCScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.intel, .amd]))
+                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.intel, .amd]))
             }
         }
         return list
@@ -71,12 +64,12 @@ struct PCSolver {
         guard spec.ram % unit == 0 else {
             throw InputError(source: "vm", path: "$.ram", message: "ram \(ByteCount.format(spec.ram)) is not a multiple of the placement granule \(ByteCount.format(unit)) (2 MiB, or ram_align)")
         }
-        var best: Candidate?
+        var best: PlacementCandidate?
         var failures: [NoLayoutExists.Conflict] = []
         for hole64 in hole64Sizes {
             for (scenario, vendors) in scenarios() {
                 statistics.scenarios += 1
-                switch try candidate(scenario: scenario, vendors: vendors, hole64Size: hole64, statistics: &statistics) {
+                switch try candidate(scenario: scenario, variant: Variant(vendors: vendors, hole64Size: hole64), statistics: &statistics) {
                 case .success(let found):
                     if best == nil || found.objective.lexicographicallyPrecedes(best!.objective) { best = found }
                 case .failure(let conflict):
@@ -89,61 +82,8 @@ struct PCSolver {
         return best.layout
     }
 
-    /// Solves one scenario; tightens the RAM ceiling when QEMU's derived map runs past the scenario's
-    /// ceiling (device memory and the 64-bit hole come after the RAM the MIP places).
-    func candidate(scenario: PCScenario, vendors: [CPUVendor], hole64Size: UInt64, statistics: inout SolveStatistics) throws -> Result<Candidate, NoLayoutExists.Conflict> {
-        let userRoom = try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib)
-        var reserveAbove = (try? hole64Size.checkedAdd(userRoom).checkedAdd(2 * Sizes.gib)) ?? .max
-        var lastProblem = "no placement"
-        for _ in 0..<6 {
-            guard reserveAbove < scenario.ceiling, scenario.ceiling - reserveAbove > scenario.aboveStart else {
-                return .failure(.init(message: "\(scenario): the 64-bit PCI hole (\(ByteCount.format(hole64Size))) and hotplug room do not fit below \(Hex.format(scenario.ceiling))", hosts: fleet.hostsWithNarrowestCPU, holes: []))
-            }
-            let ramCeiling = scenario.ceiling - reserveAbove
-            guard let input = planInput(scenario: scenario, ramCeiling: ramCeiling) else {
-                return .failure(.init(message: "\(scenario): guest RAM cannot start at address 0", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: 0, last: 0)!)))
-            }
-            let started = Date()
-            let mip = PCPlacementMIP(input: input, options: mipOptions)
-            var mipStatistics = PCPlacementMIP.Statistics()
-            let outcome = try mip.solve(statistics: &mipStatistics)
-            statistics.glpkSeconds += mipStatistics.glpkSeconds
-            statistics.modelSeconds += max(0, Date().timeIntervalSince(started) - mipStatistics.glpkSeconds)
-            statistics.rows = max(statistics.rows, mipStatistics.rows)
-            statistics.columns = max(statistics.columns, mipStatistics.columns)
-            statistics.binaries = max(statistics.binaries, mipStatistics.binaries)
-            statistics.glpkSolves += mipStatistics.solves
-            statistics.hitTimeLimit = statistics.hitTimeLimit || mipStatistics.timedOut
-            guard case .solved(let answer) = outcome else {
-                return .failure(.init(message: "\(scenario): not enough DMA-addressable room for \(ByteCount.format(spec.ram))", hosts: [], holes: []))
-            }
-            let verifyStarted = Date()
-            defer { statistics.verifySeconds += Date().timeIntervalSince(verifyStarted) }
-            switch realize(answer, input: input, vendors: vendors, hole64Size: hole64Size) {
-            case .success(let layout):
-                if layout.topAddress >= scenario.ceiling {
-                    reserveAbove = (try? reserveAbove.checkedAdd((layout.topAddress - scenario.ceiling + 1).alignedUp(Sizes.gib))) ?? .max
-                    lastProblem = "the map reaches \(Hex.format(layout.topAddress)), past \(Hex.format(scenario.ceiling))"
-                    continue
-                }
-                let violations = LayoutVerifier.violations(of: layout, on: fleet.hosts, strictRelaxable: fleet.strictRelaxable)
-                guard violations.isEmpty else { throw VerifierRejectedLayout(violations: violations) }
-                return .success(Candidate(layout: layout, objective: objective(of: layout)))
-            case .failure(let problem):
-                return .failure(.init(message: "\(scenario): \(problem.message)", hosts: [], holes: []))
-            }
-        }
-        return .failure(.init(message: "\(scenario): \(lastProblem)", hosts: fleet.hostsWithNarrowestCPU, holes: []))
-    }
-
-    var mipOptions: MIPOptions {
-        var mip = MIPOptions()
-        mip.timeLimitMilliseconds = Int(min(max(options.timeLimitSeconds, 0.001), 86_400) * 1000)
-        return mip
-    }
-
     /// The MIP's inputs for a scenario, or nil when guest address 0 is itself a hole.
-    func planInput(scenario: PCScenario, ramCeiling: UInt64) -> PCPlanInput? {
+    func planInput(scenario: PlacementScenario, ramCeiling: UInt64) -> PlacementInput? {
         let forbidden = fleet.forbidden
         let firstHole = forbidden.firstAddress(atOrAfter: 0)
         if firstHole == 0 { return nil }
@@ -153,6 +93,7 @@ struct PCSolver {
         case .q35Large: regimeLimit = C.lowmemLargeGuest
         case .i440fxSplit: regimeLimit = C.i440fxGigabyteAlignedLowmem
         case .i440fxAllLow: regimeLimit = C.IO_APIC_DEFAULT_ADDRESS
+        case .virt: return nil
         }
         let lowMax = min(regimeLimit, lowRAMCeiling, firstHole ?? .max).alignedDown(unit)
         var lowMin: UInt64 = 0
@@ -172,19 +113,25 @@ struct PCSolver {
         let aboveCapacity = aboveGapEnd > aboveStart && scenario.regime != .i440fxAllLow ? (aboveGapEnd - aboveStart).alignedDown(unit) : 0
         // Device memory starts at the 1 GiB boundary after above-4G RAM, which never lies beyond this.
         let deviceMemoryBound = (try? max(aboveGapEnd, aboveStart).alignedUp(Sizes.gib)) ?? .max
-        var gaps: [DIMMGap] = []
-        if deviceMemoryBound < ramCeiling {
-            for gap in forbidden.gaps(within: AddressRange(start: deviceMemoryBound, last: ramCeiling - 1)!) {
-                guard let start = try? gap.start.alignedUp(unit), let end = gap.end?.alignedDown(unit) ?? Optional(UInt64.max.alignedDown(unit)),
-                      end > start, end - start >= unit else { continue }
-                gaps.append(DIMMGap(gap: gap, start: start, capacity: end - start))
-            }
-        }
-        return PCPlanInput(scenario: scenario, unit: unit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
+        let gaps = dimmGaps(from: deviceMemoryBound, below: ramCeiling)
+        return PlacementInput(scenario: scenario, unit: unit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
     }
 
     /// Turns the MIP's sizes into knobs, lets QEMU's derivation place everything, and returns the layout.
-    func realize(_ answer: PCPlanAnswer, input: PCPlanInput, vendors: [CPUVendor], hole64Size: UInt64) -> Result<GuestLayout, RealizeFailure> {
+    /// What a pc/q35 scenario fixes besides the placement: the vCPU vendors the map must hold for,
+    /// and the 64-bit hole's size.
+    struct Variant {
+        var vendors: [CPUVendor]
+        var hole64Size: UInt64
+    }
+
+    func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
+        let userRoom = try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib)
+        return try variant.hole64Size.checkedAdd(userRoom).checkedAdd(2 * Sizes.gib)
+    }
+
+    func realize(_ answer: PlacementAnswer, input: PlacementInput, variant: Variant) -> Result<GuestLayout, RealizeFailure> {
+        let vendors = variant.vendors, hole64Size = variant.hole64Size
         do {
             let boot = answer.below + answer.above
             let maxRamBelow4G = try maxRamBelow4GKnob(below: answer.below, boot: boot)
@@ -288,10 +235,9 @@ struct PCSolver {
             topAddress: derivation.maxUsedGPA, notes: notes)
     }
 
-    func objective(of layout: GuestLayout) -> [UInt64] {
-        guard case .pc(let knobs) = layout.knobs else { return [] }
-        let awayFromDefaults = (knobs.maxRamBelow4G != nil ? 1 : 0) + (knobs.pciHole64Size != nil ? 1 : 0)
-        return [UInt64(layout.dimmCount), UInt64.max - layout.bootRAM, layout.topAddress, UInt64(awayFromDefaults)]
+    func awayFromDefaults(_ layout: GuestLayout) -> UInt64 {
+        guard case .pc(let knobs) = layout.knobs else { return 0 }
+        return UInt64((knobs.maxRamBelow4G != nil ? 1 : 0) + (knobs.pciHole64Size != nil ? 1 : 0))
     }
 }
 

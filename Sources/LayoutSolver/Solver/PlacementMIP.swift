@@ -12,7 +12,7 @@
 /// 3. lowest top: the highest gap used, then the least RAM in it (no DIMM: the least above 4 GiB);
 /// 4. closest to QEMU's default: the most RAM below 4 GiB (QEMU's own low-RAM size);
 /// 5. deterministic tie-break: DIMM RAM in the lowest gaps first.
-struct PCPlacementMIP {
+struct PlacementMIP {
     struct Statistics: Equatable, Sendable {
         var rows = 0
         var columns = 0
@@ -23,23 +23,23 @@ struct PCPlacementMIP {
     }
 
     enum Outcome {
-        case solved(PCPlanAnswer)
+        case solved(PlacementAnswer)
         case infeasible
     }
 
-    let input: PCPlanInput
+    let input: PlacementInput
     let options: MIPOptions
 
     func solve(statistics: inout Statistics) throws -> Outcome {
         let totalUnits = input.totalRAM / input.unit
         let lowMin = (input.lowMin + input.unit - 1) / input.unit
         let lowMax = input.lowMax / input.unit
-        guard lowMin <= lowMax, lowMax >= 1 else { return .infeasible }
+        guard lowMin <= lowMax, lowMax >= 1 || !input.hasLowRAM else { return .infeasible }
         let capacity = input.gaps.reduce(lowMax + input.aboveCapacity / input.unit) { $0 + $1.capacity / input.unit }
         guard capacity >= totalUnits else { return .infeasible }
 
         var model = MIPModel(sense: .minimize)
-        let low = model.addVariable("low", kind: .integer, lower: Double(max(lowMin, 1)), upper: Double(lowMax))
+        let low = model.addVariable("low", kind: .integer, lower: Double(max(lowMin, input.hasLowRAM ? 1 : 0)), upper: Double(input.hasLowRAM ? lowMax : 0))
         let above = model.addVariable("above", kind: .integer, lower: 0, upper: Double(min(input.aboveCapacity / input.unit, totalUnits)))
         var use: [Int] = []
         var dimm: [Int] = []
@@ -56,7 +56,7 @@ struct PCPlacementMIP {
         case .q35Small: model.addConstraint("small", [(low, 1), (above, 1)], upper: Double((PCConstants.lowmemSmallGuest - 1) / input.unit))
         case .q35Large: model.addConstraint("large", [(low, 1), (above, 1)], lower: Double((PCConstants.lowmemSmallGuest + input.unit - 1) / input.unit))
         // pc's branches are bounds on low and above RAM alone (see PCSolver.planInput).
-        case .i440fxSplit, .i440fxAllLow: break
+        case .i440fxSplit, .i440fxAllLow, .virt: break
         }
         let topGap = model.addVariable("top", kind: .integer, lower: 0, upper: Double(input.gaps.count))
         for (index, variable) in use.enumerated() {
@@ -101,6 +101,6 @@ struct PCPlacementMIP {
         for index in input.gaps.indices where integer(use[index]) == 1 && integer(dimm[index]) > 0 {
             dimms.append((index, integer(dimm[index]) * input.unit))
         }
-        return .solved(PCPlanAnswer(below: integer(low) * input.unit, above: integer(above) * input.unit, dimms: dimms))
+        return .solved(PlacementAnswer(below: integer(low) * input.unit, above: integer(above) * input.unit, dimms: dimms))
     }
 }

@@ -1,6 +1,6 @@
 /// One way QEMU's pc/q35 derivation can go, fixed before the MIP runs: where above-4G RAM starts
 /// and which branch of QEMU's low-RAM rule applies. The MIP is linear inside a scenario.
-struct PCScenario: Equatable, CustomStringConvertible {
+struct PlacementScenario: Equatable, CustomStringConvertible {
     enum Regime: Equatable {
         /// q35, boot RAM below 2.75 GiB: QEMU's low RAM default is 2.75 GiB.
         case q35Small
@@ -10,6 +10,8 @@ struct PCScenario: Equatable, CustomStringConvertible {
         case i440fxSplit
         /// pc, all boot RAM below 4 GiB (max-ram-below-4g above the RAM size, possibly raised).
         case i440fxAllLow
+        /// Arm virt: one piece of boot RAM from 1 GiB, nothing below it.
+        case virt
 
         var summary: String {
             switch self {
@@ -17,6 +19,7 @@ struct PCScenario: Equatable, CustomStringConvertible {
             case .q35Large: return "boot RAM >= 2.75 GiB"
             case .i440fxSplit: return "at most 3 GiB below 4 GiB"
             case .i440fxAllLow: return "all boot RAM below 4 GiB"
+            case .virt: return "boot RAM from 1 GiB"
             }
         }
     }
@@ -42,26 +45,28 @@ struct DIMMGap: Equatable {
 }
 
 /// The numbers the q35 MIP is built from, in bytes; the MIP itself works in `unit`s.
-struct PCPlanInput {
-    var scenario: PCScenario
+struct PlacementInput {
+    var scenario: PlacementScenario
     var unit: UInt64
     var totalRAM: UInt64
     /// Low RAM bounds (bytes): it must end at or below the first hole, and with p2p above the last hole under 4 GiB.
     var lowMin: UInt64
     var lowMax: UInt64
+    /// x86 guests always have RAM at address 0; Arm virt has none below its RAM base.
+    var hasLowRAM = true
     /// Room for above-4G boot RAM from `scenario.aboveStart` up to the first hole.
     var aboveCapacity: UInt64
     var gaps: [DIMMGap]
 }
 
 /// The MIP's answer for one scenario, in bytes.
-struct PCPlanAnswer: Equatable {
+struct PlacementAnswer: Equatable {
     var below: UInt64
     var above: UInt64
-    /// (gap index in `PCPlanInput.gaps`, size) for each DIMM, in gap order.
+    /// (gap index in `PlacementInput.gaps`, size) for each DIMM, in gap order.
     var dimms: [(gap: Int, size: UInt64)]
 
-    static func == (lhs: PCPlanAnswer, rhs: PCPlanAnswer) -> Bool {
+    static func == (lhs: PlacementAnswer, rhs: PlacementAnswer) -> Bool {
         lhs.below == rhs.below && lhs.above == rhs.above && lhs.dimms.map(\.gap) == rhs.dimms.map(\.gap) && lhs.dimms.map(\.size) == rhs.dimms.map(\.size)
     }
 }
