@@ -109,4 +109,26 @@ struct PCMachineModelTests {
         #expect(four.pciHole32 == AddressRange(start: 0xc000_0000, last: 0xfebf_ffff))
         #expect(!PCMachineModel.regions(of: four, chipset: .i440fx, p2p: false).contains { $0.name == "pcie-mmconfig" })
     }
+
+    /// The AMD 1 TiB rule on pc as on q35: the exact derivation for guests too big to start here.
+    @Test(arguments: [PCChipset.q35, .i440fx])
+    func amdRelocationOnBothChipsets(chipset: PCChipset) throws {
+        let big = PCMachineKnobs(chipset: chipset, ramSize: 1100 * gib, physBits: 48, vendor: .amd)
+        let relocated = try derive(big)
+        #expect(relocated.relocatedAbove1TiB && relocated.above4GStart == 1 << 40)
+        #expect(relocated.above4GSize == 1100 * gib - relocated.below4GSize)
+        var intel = big
+        intel.vendor = .intel
+        let stays = try derive(intel)
+        #expect(!stays.relocatedAbove1TiB && stays.above4G!.overlaps(AddressRange(start: 0xfd_0000_0000, last: 0xff_ffff_ffff)!))
+        // The exact verifier catches the Intel map on an AMD host with the HyperTransport hole.
+        let amdHost = Fixture.x86Host("epyc", vendor: "amd", cpuBits: 48, reserved: [Fixture.amdHT])
+        let layout = GuestLayout(machine: chipset == .q35 ? .q35 : .pc, machineType: intel.machineType, qemu: .default, vm: VMSpec(ram: 1100 * gib),
+                                 physBits: 48, cpuVendor: .intel, knobs: .pc(intel), regions: PCMachineModel.regions(of: stays, chipset: chipset, p2p: false),
+                                 topAddress: stays.maxUsedGPA, notes: [])
+        #expect(LayoutVerifier.violations(of: layout, on: [amdHost], strictRelaxable: false).contains { $0.message.contains("HyperTransport") || $0.message.contains("0xfd00000000") })
+        // Relocation needs more than 40 phys-bits.
+        #expect(throws: QEMURejection.self) { try derive(PCMachineKnobs(chipset: chipset, ramSize: 1100 * gib, physBits: 40, vendor: .amd)) }
+    }
 }
+

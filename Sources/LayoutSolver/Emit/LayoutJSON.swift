@@ -63,9 +63,22 @@ public enum LayoutJSON {
                 ("slots", .integer(q35.slots)),
                 ("pci_hole64_size", .optionalHex(q35.pciHole64Size)),
                 ("phys_bits", .integer(q35.physBits)),
-                ("dimms", .array(q35.dimms.map { .object([("id", .string($0.id)), ("addr", .hex($0.address)), ("size", .hex($0.size))]) })),
+                ("dimms", dimms(q35.dimms)),
+            ])
+        case .virt(let virt):
+            return .object([
+                ("ram_size", .hex(virt.ramSize)),
+                ("maxmem", .optionalHex(virt.maxmem)),
+                ("slots", .integer(virt.slots)),
+                ("gic_version", .integer(virt.gicVersion)),
+                ("ipa_bits", .integer(virt.ipaBits)),
+                ("dimms", dimms(virt.dimms)),
             ])
         }
+    }
+
+    static func dimms(_ dimms: [DIMM]) -> JSONOutput {
+        .array(dimms.map { .object([("id", .string($0.id)), ("addr", .hex($0.address)), ("size", .hex($0.size))]) })
     }
 
     static func programmable(_ placement: ProgrammablePlacement) -> JSONOutput {

@@ -17,9 +17,13 @@ public enum QEMUArguments {
         /// Overrides the backing; nil means anonymous, or hugepage files when the VM has `ram_align`.
         public var backing: Backing?
 
-        public init(hugepagePath: String = "/dev/hugepages", backing: Backing? = nil) {
+        /// UEFI firmware for Arm virt guests with DIMMs (QEMU 7.2 needs it for ACPI memory hotplug).
+        public var armFirmware: String
+
+        public init(hugepagePath: String = "/dev/hugepages", backing: Backing? = nil, armFirmware: String = "/usr/share/AAVMF/AAVMF_CODE.fd") {
             self.hugepagePath = hugepagePath
             self.backing = backing
+            self.armFirmware = armFirmware
         }
 
         func effectiveBacking(for vm: VMSpec) -> Backing {
@@ -29,11 +33,12 @@ public enum QEMUArguments {
 
     public static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
         switch layout.knobs {
-        case .pc(let knobs): return q35(knobs, layout: layout, options: options)
+        case .pc(let knobs): return pc(knobs, layout: layout, options: options)
+        case .virt(let knobs): return virt(knobs, layout: layout, options: options)
         }
     }
 
-    static func q35(_ knobs: PCMachineKnobs, layout: GuestLayout, options: Options) -> [String] {
+    static func pc(_ knobs: PCMachineKnobs, layout: GuestLayout, options: Options) -> [String] {
         let backing = options.effectiveBacking(for: layout.vm)
         let fileBacked = backing != .anonymous
         var machine = knobs.machineType
@@ -56,7 +61,30 @@ public enum QEMUArguments {
         if case .file(let folder, let shared) = backing {
             arguments += ["-object", fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
         }
-        for (index, dimm) in knobs.dimms.enumerated() {
+        arguments += dimmArguments(knobs.dimms, backing: backing)
+        return arguments
+    }
+
+    static func virt(_ knobs: VirtKnobs, layout: GuestLayout, options: Options) -> [String] {
+        let backing = options.effectiveBacking(for: layout.vm)
+        // gic-version pinned: it decides where the guest's MSI doorbell is (ITS or GICv2m).
+        var machine = "\(knobs.machineType),gic-version=\(knobs.gicVersion)"
+        if backing != .anonymous { machine += ",memory-backend=ls-ram" }
+        var arguments = ["-machine", machine]
+        var memory = "size=\(ByteCount.qemuSize(knobs.ramSize))"
+        if let maxmem = knobs.maxmem { memory += ",slots=\(knobs.slots),maxmem=\(ByteCount.qemuSize(maxmem))" }
+        arguments += ["-m", memory, "-cpu", layout.vm.cpuModel]
+        if knobs.firmwareLoaded { arguments += ["-bios", options.armFirmware] }
+        if case .file(let folder, let shared) = backing {
+            arguments += ["-object", fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
+        }
+        arguments += dimmArguments(knobs.dimms, backing: backing)
+        return arguments
+    }
+
+    static func dimmArguments(_ dimms: [DIMM], backing: Options.Backing) -> [String] {
+        var arguments: [String] = []
+        for (index, dimm) in dimms.enumerated() {
             let memdev = "ls-mem\(index)"
             if case .file(let folder, let shared) = backing {
                 arguments += ["-object", fileBackend(id: memdev, size: dimm.size, folder: folder, shared: shared)]

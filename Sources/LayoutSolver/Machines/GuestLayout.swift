@@ -1,6 +1,17 @@
 /// The machine knobs behind a layout; one case per machine model.
 public enum MachineKnobs: Equatable, Sendable {
+    /// `pc` and `q35` (the chipset is in the knobs).
     case pc(PCMachineKnobs)
+    /// Arm `virt`.
+    case virt(VirtKnobs)
+
+    /// The DIMMs the layout cold-plugs, whatever the machine.
+    public var dimms: [DIMM] {
+        switch self {
+        case .pc(let knobs): return knobs.dimms
+        case .virt(let knobs): return knobs.dimms
+        }
+    }
 }
 
 /// A guest memory map, the knobs that produce it, and what QEMU must be told.

@@ -12,6 +12,24 @@ public struct DIMM: Equatable, Sendable {
 
 /// QEMU's memory-device checks, shared by every machine with device memory (pc, q35, virt).
 enum MemoryDevices {
+    /// hw/core/machine.c machine_set_mem: `-m size,slots,maxmem` rules shared by every machine.
+    /// Returns (RAM size as QEMU rounds it, maxram).
+    static func memoryOptions(size: UInt64, maxmem: UInt64?, slots: Int, granule: UInt64) throws -> (UInt64, UInt64) {
+        let ram = try size.alignedUp(granule)
+        guard ram > 0 else { throw QEMURejection("memory size must be larger than 0") }
+        guard let maxmem else {
+            if slots > 0 { throw QEMURejection("slots specified but no max-size") }
+            return (ram, ram)
+        }
+        guard maxmem >= ram else {
+            throw QEMURejection("invalid value of maxmem: maximum memory size (\(Hex.format(maxmem))) must be at least the initial memory size (\(Hex.format(ram)))")
+        }
+        if slots > 0 && maxmem == ram {
+            throw QEMURejection("invalid value of maxmem: memory slots were specified but maximum memory size (\(Hex.format(maxmem))) is equal to the initial memory size (\(Hex.format(ram)))")
+        }
+        return (ram, maxmem)
+    }
+
     /// hw/mem/memory-device.c memory_device_pre_plug, for DIMMs with an explicit addr=.
     static func plug(_ dimms: [DIMM], alignment: UInt64, slots: Int, deviceMemory: AddressRange?, plugLimit: UInt64) throws -> [(id: String, range: AddressRange)] {
         guard !dimms.isEmpty else { return [] }

@@ -38,22 +38,7 @@ public enum PCMachineModel {
         guard (32...C.TARGET_PHYS_ADDR_SPACE_BITS).contains(knobs.physBits) else {
             throw QEMURejection("phys-bits should be between 32 and \(C.TARGET_PHYS_ADDR_SPACE_BITS)  (but is \(knobs.physBits))")
         }
-        // hw/core/machine.c machine_set_mem
-        let ram = try knobs.ramSize.alignedUp(C.ramSizeGranule)
-        guard ram > 0 else { throw QEMURejection("memory size must be larger than 0") }
-        var maxram = ram
-        if let maxmem = knobs.maxmem {
-            guard maxmem >= ram else {
-                throw QEMURejection("invalid value of maxmem: maximum memory size (\(Hex.format(maxmem))) must be at least the initial memory size (\(Hex.format(ram)))")
-            }
-            if knobs.slots > 0 && maxmem == ram {
-                throw QEMURejection("invalid value of maxmem: memory slots were specified but maximum memory size (\(Hex.format(maxmem))) is equal to the initial memory size (\(Hex.format(ram)))")
-            }
-            maxram = maxmem
-        } else if knobs.slots > 0 {
-            throw QEMURejection("slots specified but no max-size")
-        }
-
+        let (ram, maxram) = try MemoryDevices.memoryOptions(size: knobs.ramSize, maxmem: knobs.maxmem, slots: knobs.slots, granule: C.ramSizeGranule)
         if let value = knobs.maxRamBelow4G, value > 4 * Sizes.gib {
             // hw/i386/pc.c pc_machine_set_max_ram_below_4g
             throw QEMURejection("Machine option 'max-ram-below-4g=\(value)' expects size less than or equal to 4G")

@@ -136,24 +136,9 @@ struct PCSolver: MachinePlanner {
             let boot = answer.below + answer.above
             let maxRamBelow4G = try maxRamBelow4GKnob(below: answer.below, boot: boot)
             let deviceMemoryStart = try input.scenario.aboveStart.checkedAdd(answer.above).alignedUp(Sizes.gib)
-            var cursor = deviceMemoryStart
-            var dimms: [PCMachineKnobs.DIMM] = []
-            for (index, piece) in answer.dimms.enumerated() {
-                let gap = input.gaps[piece.gap]
-                let address = try max(gap.start, cursor).alignedUp(unit)
-                guard let range = AddressRange(start: address, size: piece.size), gap.gap.contains(range) else {
-                    return .failure(RealizeFailure("DIMM of \(ByteCount.format(piece.size)) does not fit in gap \(gap.gap) after device memory starts"))
-                }
-                dimms.append(.init(id: "ls-dimm\(index)", address: address, size: piece.size))
-                cursor = try address.checkedAdd(piece.size)
-            }
-            let dimmBytes = dimms.reduce(UInt64(0)) { $0 + $1.size }
+            let dimms = try placeDIMMs(answer, input: input, from: deviceMemoryStart)
             let slots = spec.slots + dimms.count
-            var maxmem = try boot.checkedAdd(dimmBytes).checkedAdd(spec.userHotplugBytes)
-            if let lastEnd = dimms.last.map({ $0.address + $0.size }) {
-                let deviceMemoryEnd = try deviceMemoryStart.checkedAdd(maxmem - boot).checkedAdd(UInt64(slots) * Sizes.gib)
-                if lastEnd > deviceMemoryEnd { maxmem = try maxmem.checkedAdd((lastEnd - deviceMemoryEnd).alignedUp(unit)) }
-            }
+            let maxmem = try maxmemCovering(dimms, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
             var knobs = PCMachineKnobs(
                 chipset: chipset, machineType: "\(chipset.machineTypePrefix)-\(spec.qemu)", ramSize: boot, maxRamBelow4G: maxRamBelow4G,
                 maxmem: maxmem > boot ? maxmem : nil, slots: slots,
@@ -187,6 +172,8 @@ struct PCSolver: MachinePlanner {
                 layout.regions = otherLayout.regions.count > layout.regions.count ? otherLayout.regions : layout.regions
             }
             return .success(layout)
+        } catch let failure as RealizeFailure {
+            return .failure(failure)
         } catch let rejection as QEMURejection {
             return .failure(RealizeFailure(rejection.message))
         } catch {

@@ -23,7 +23,11 @@ public enum Solver {
         // Each retry reserves one more programmable window, so this ends.
         for _ in 0...fleet.hosts.reduce(0, { $0 + $1.programmable.count }) {
             statistics.distinctHoles = fleet.forbidden.ranges.count
-            let layout = try PCSolver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
+            let layout: GuestLayout
+            switch vm.machine {
+            case .q35, .pc: layout = try PCSolver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
+            case .virt: layout = try VirtSolver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
+            }
             switch ProgrammablePlacer.place(for: layout, fleet: fleet) {
             case .placed(let placements):
                 return Solution(layout: layout, hosts: fleet.hosts, programmable: placements, statistics: statistics)
@@ -34,15 +38,18 @@ public enum Solver {
         throw NoLayoutExists(vmName: vm.name, conflicts: [.init(message: "the hosts' programmable windows cannot all be placed clear of the guest's DMA targets", hosts: fleet.hosts.filter { !$0.programmable.isEmpty }.map(\.name), holes: [])])
     }
 
+    /// The host architecture a machine runs on (KVM runs a guest of the host's architecture).
+    public static func architecture(of machine: MachineKind) -> HostProfile.Architecture {
+        machine == .virt ? .aarch64 : .x86_64
+    }
+
     static func checkArchitecture(fleet: Fleet, vm: VMSpec) throws {
-        guard vm.machine == .q35 || vm.machine == .pc else {
-            throw InputError(source: "vm", path: "$.machine", message: "machine \(vm.machine.rawValue) is not modelled yet")
-        }
-        let foreign = fleet.hosts.filter { $0.arch != .x86_64 }
+        let architecture = architecture(of: vm.machine)
+        let foreign = fleet.hosts.filter { $0.arch != architecture }
         if !foreign.isEmpty {
             throw InputError(
                 source: foreign[0].file, path: "$.arch",
-                message: "a \(vm.machine.rawValue) VM runs on x86_64 hosts, but " + foreign.map { "\($0.name) is \($0.arch.rawValue)" }.joined(separator: ", "))
+                message: "a \(vm.machine.rawValue) VM runs on \(architecture.rawValue) hosts, but " + foreign.map { "\($0.name) is \($0.arch.rawValue)" }.joined(separator: ", "))
         }
     }
 }

@@ -17,8 +17,9 @@ public enum ByteCount {
     ]
 
     public static func format(_ bytes: UInt64) -> String {
-        // An exact whole unit reads best ("1100 GiB", "2028 MiB"); two decimals otherwise.
-        for (unit, name) in units where bytes >= unit && bytes % unit == 0 {
+        // An exact whole unit reads best ("1100 GiB", "2028 MiB") while the number stays short;
+        // two decimals of the largest unit otherwise.
+        for (unit, name) in units where bytes >= unit && bytes % unit == 0 && bytes / unit < 10_000 {
             return "\(bytes / unit) \(name)"
         }
         for (unit, name) in units where bytes >= unit {

@@ -46,7 +46,7 @@ enum LayoutProof {
         var pieces: [(UInt64, UInt64)] = []
         let rom = PCConstants.romWindow
         for region in layout.regions where region.kind == .ram || region.kind == .dimm {
-            if region.range.overlaps(rom) {
+            if layout.machine != .virt && region.range.overlaps(rom) {
                 if region.range.start < rom.start { pieces.append((region.range.start, rom.start - 1)) }
                 if region.range.last > rom.last { pieces.append((rom.last + 1, region.range.last)) }
             } else {
@@ -56,11 +56,13 @@ enum LayoutProof {
         return merged(pieces)
     }
 
+    static func layout(_ solution: Solution) -> GuestLayout { solution.layout }
+
     @discardableResult
     static func prove(_ hosts: [HostProfile], _ vm: VMSpec, backing: QEMUArguments.Options.Backing? = nil) throws -> (Solution, QEMUProcess) {
         let solution = try Solver.solve(hosts: hosts, vm: vm)
         let argv = QEMUArguments.argv(for: solution.layout, options: .init(backing: backing))
-        let qemu = try QEMUProcess(arguments: argv)
+        let qemu = try QEMUProcess(binary: layout(solution).machine == .virt ? "qemu-system-aarch64" : QEMUProcess.defaultBinary, arguments: argv)
         let seen = merged(try qemu.flatView().ramRanges.map { ($0.start, $0.end) })
         #expect(seen == predictedRAM(solution.layout), "argv: \(argv.joined(separator: " "))")
         for range in seen {
@@ -71,12 +73,13 @@ enum LayoutProof {
                 }
             }
         }
-        guard case .pc(let knobs) = solution.layout.knobs else { throw CancellationError() }
         let devices = try qemu.memoryDevices()
         let plugged = devices.compactMap { ($0["data"] as? [String: Any]).flatMap { data in QMPValueReader.uint64(data["addr"]) } }.sorted()
-        #expect(plugged == knobs.dimms.map(\.address).sorted())
-        let cpu = try qemu.firstCPUPath()
-        #expect(try qemu.qomGetUInt64(cpu, "phys-bits") == UInt64(solution.layout.physBits))
+        #expect(plugged == solution.layout.knobs.dimms.map(\.address).sorted())
+        if solution.layout.machine != .virt {
+            let cpu = try qemu.firstCPUPath()
+            #expect(try qemu.qomGetUInt64(cpu, "phys-bits") == UInt64(solution.layout.physBits))
+        }
         return (solution, qemu)
     }
 

@@ -1,0 +1,38 @@
+/// Everything a `virt` command line sets that QEMU's memory map depends on.
+public struct VirtKnobs: Equatable, Sendable {
+    /// `virt-X.Y`; pinned because the layout is guest ABI.
+    public var machineType: String
+    /// `-m size=`: boot RAM, one piece from 1 GiB.
+    public var ramSize: UInt64
+    /// `-m maxmem=`; nil when there is no device memory.
+    public var maxmem: UInt64?
+    /// `-m slots=`.
+    public var slots: Int
+    /// `-machine gic-version=`: 3 puts the guest's MSI doorbell in the ITS, 2 in GICv2m.
+    public var gicVersion: Int
+    /// The IPA width QEMU lays the map out for: under KVM the host's limit, under TCG the CPU's PARange.
+    public var ipaBits: Int
+    /// 8.0+ binaries skip high regions that do not fit (compact-highmem); 7.2 always advances past them.
+    public var compactHighmem: Bool
+    /// UEFI firmware is loaded: QEMU 7.2 creates the ACPI GED that memory hotplug (and so any pc-dimm) needs only then.
+    public var firmwareLoaded: Bool
+    /// The alignment QEMU demands of a DIMM address.
+    public var dimmAlignment: UInt64
+    public var dimms: [DIMM]
+
+    public init(
+        machineType: String = "virt-7.2", ramSize: UInt64, maxmem: UInt64? = nil, slots: Int = 0, gicVersion: Int = 3,
+        ipaBits: Int, compactHighmem: Bool = false, firmwareLoaded: Bool = true, dimmAlignment: UInt64 = 2 << 20, dimms: [DIMM] = []
+    ) {
+        self.machineType = machineType
+        self.ramSize = ramSize
+        self.maxmem = maxmem
+        self.slots = slots
+        self.gicVersion = gicVersion
+        self.ipaBits = ipaBits
+        self.compactHighmem = compactHighmem
+        self.firmwareLoaded = firmwareLoaded
+        self.dimmAlignment = dimmAlignment
+        self.dimms = dimms
+    }
+}
