@@ -20,8 +20,13 @@ public enum LayoutJSON {
             ("programmable", .array(solution.programmable.map(programmable))),
             ("hosts", .array(solution.hosts.map(host))),
             ("notes", .array(layout.notes.map(JSONOutput.string))),
+            ("viommu", layout.viommu.map(viommu) ?? .null),
         ]
-        members.append(("qemu", .object([("argv", .array(QEMUArguments.argv(for: layout, options: qemuOptions).map(JSONOutput.string)))])))
+        members.append(("qemu", .object([
+            ("argv", .array(QEMUArguments.argv(for: layout, options: qemuOptions).map(JSONOutput.string))),
+            ("hotplug_hmp", .array(HotplugCommands.hmp(for: layout, options: qemuOptions).map(JSONOutput.string))),
+            ("hotplug_qmp", .array(HotplugCommands.qmp(for: layout, options: qemuOptions).map(JSONOutput.string))),
+        ])))
         return .object(members)
     }
 
@@ -39,6 +44,8 @@ public enum LayoutJSON {
             ("cpu_vendor", spec.cpuVendor.map { .string($0.rawValue) } ?? .null),
             ("p2p", .bool(spec.p2p)),
             ("qemu", .string(spec.qemu.description)),
+            ("hotplug", .array(spec.hotplug.map { .object([("count", .integer($0.count)), ("size", .hex($0.size))]) })),
+            ("viommu", .string(spec.viommu.rawValue)),
         ])
     }
 
@@ -64,6 +71,7 @@ public enum LayoutJSON {
                 ("pci_hole64_size", .optionalHex(q35.pciHole64Size)),
                 ("phys_bits", .integer(q35.physBits)),
                 ("dimms", dimms(q35.dimms)),
+                ("hotplug", dimms(q35.hotplugPlan)),
             ])
         case .virt(let virt):
             return .object([
@@ -73,12 +81,20 @@ public enum LayoutJSON {
                 ("gic_version", .integer(virt.gicVersion)),
                 ("ipa_bits", .integer(virt.ipaBits)),
                 ("dimms", dimms(virt.dimms)),
+                ("hotplug", dimms(virt.hotplugPlan)),
             ])
         }
     }
 
     static func dimms(_ dimms: [DIMM]) -> JSONOutput {
         .array(dimms.map { .object([("id", .string($0.id)), ("addr", .hex($0.address)), ("size", .hex($0.size))]) })
+    }
+
+    static func viommu(_ plan: VIOMMUPlan) -> JSONOutput {
+        .object([
+            ("reserved_regions", .array(plan.propertyValues.map(JSONOutput.string))),
+            ("aw_bits", plan.addressBits.map(JSONOutput.integer) ?? .null),
+        ])
     }
 
     static func programmable(_ placement: ProgrammablePlacement) -> JSONOutput {

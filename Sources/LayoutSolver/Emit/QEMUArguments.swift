@@ -32,10 +32,13 @@ public enum QEMUArguments {
     }
 
     public static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
+        var arguments: [String]
         switch layout.knobs {
-        case .pc(let knobs): return pc(knobs, layout: layout, options: options)
-        case .virt(let knobs): return virt(knobs, layout: layout, options: options)
+        case .pc(let knobs): arguments = pc(knobs, layout: layout, options: options)
+        case .virt(let knobs): arguments = virt(knobs, layout: layout, options: options)
         }
+        if let viommu = layout.viommu { arguments += ["-device", viommu.deviceJSON] }
+        return arguments
     }
 
     static func pc(_ knobs: PCMachineKnobs, layout: GuestLayout, options: Options) -> [String] {
@@ -86,14 +89,18 @@ public enum QEMUArguments {
         var arguments: [String] = []
         for (index, dimm) in dimms.enumerated() {
             let memdev = "ls-mem\(index)"
-            if case .file(let folder, let shared) = backing {
-                arguments += ["-object", fileBackend(id: memdev, size: dimm.size, folder: folder, shared: shared)]
-            } else {
-                arguments += ["-object", "memory-backend-ram,id=\(memdev),size=\(ByteCount.qemuSize(dimm.size))"]
-            }
+            arguments += ["-object", backendDescription(id: memdev, size: dimm.size, backing: backing)]
             arguments += ["-device", "pc-dimm,id=\(dimm.id),memdev=\(memdev),addr=\(Hex.format(dimm.address))"]
         }
         return arguments
+    }
+
+    /// `memory-backend-ram,id=…,size=…` or the file form: the text `-object` and `object_add` take.
+    static func backendDescription(id: String, size: UInt64, backing: Options.Backing) -> String {
+        switch backing {
+        case .anonymous: return "memory-backend-ram,id=\(id),size=\(ByteCount.qemuSize(size))"
+        case .file(let folder, let shared): return fileBackend(id: id, size: size, folder: folder, shared: shared)
+        }
     }
 
     static func fileBackend(id: String, size: UInt64, folder: String, shared: Bool) -> String {

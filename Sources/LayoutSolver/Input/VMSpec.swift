@@ -23,11 +23,15 @@ public struct VMSpec: Equatable, Sendable {
     /// PCI BAR windows are DMA targets too (peer-to-peer between assigned devices).
     public var p2p: Bool
     public var qemu: QEMUVersion
+    /// DIMMs to hot-add later: each gets an address now that is valid on every host.
+    public var hotplug: [HotplugRequest]
+    /// A virtual IOMMU for the assigned devices; the guest must then be told every host's holes.
+    public var viommu: VIOMMU
 
     public init(
         name: String? = nil, machine: MachineKind = .q35, ram: UInt64, maxmem: UInt64? = nil, slots: Int = 0,
         ramAlign: UInt64? = nil, pciHole64: UInt64? = nil, pciHole32: UInt64? = nil, cpuModel: String = "host", cpuVendor: CPUVendor? = nil,
-        p2p: Bool = false, qemu: QEMUVersion = .default
+        p2p: Bool = false, qemu: QEMUVersion = .default, hotplug: [HotplugRequest] = [], viommu: VIOMMU = .none
     ) {
         self.name = name
         self.machine = machine
@@ -41,10 +45,30 @@ public struct VMSpec: Equatable, Sendable {
         self.cpuVendor = cpuVendor
         self.p2p = p2p
         self.qemu = qemu
+        self.hotplug = hotplug
+        self.viommu = viommu
     }
+
+    /// All planned hot-add DIMMs, in order.
+    public var plannedDIMMSizes: [UInt64] { hotplug.flatMap { Array(repeating: $0.size, count: $0.count) } }
 
     /// Hotplug room the user asked for beyond `ram`.
     public var userHotplugBytes: UInt64 { (maxmem ?? ram) - ram }
+}
+
+/// `count` DIMMs of `size` to hot-add later.
+public struct HotplugRequest: Equatable, Sendable {
+    public var count: Int
+    public var size: UInt64
+    public init(count: Int, size: UInt64) {
+        self.count = count
+        self.size = size
+    }
+}
+
+public enum VIOMMU: String, Sendable, CaseIterable {
+    case none
+    case virtioIOMMU = "virtio-iommu"
 }
 
 public enum MachineKind: String, Sendable, CaseIterable {

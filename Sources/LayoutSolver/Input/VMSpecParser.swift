@@ -1,6 +1,6 @@
 /// Reads and validates `layoutsolve/vm/v1` documents, and checks a spec built from flags the same way.
 public enum VMSpecParser {
-    static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "pci_hole32", "cpu_model", "cpu_vendor", "p2p", "qemu", "note"]
+    static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "pci_hole32", "cpu_model", "cpu_vendor", "p2p", "qemu", "hotplug", "viommu", "note"]
 
     public static func parse(_ bytes: [UInt8], source: String) throws -> VMSpec {
         let root: JSONNode
@@ -52,11 +52,26 @@ public enum VMSpecParser {
             guard let version = QEMUVersion(text) else { throw qemuReader.error("expected a QEMU version such as \"7.2\", found \"\(text)\"") }
             spec.qemu = version
         }
+        let hotplugReader = object.optional("hotplug")
+        spec.hotplug = try (hotplugReader?.array() ?? []).map { element in
+            var request = try element.object()
+            let count = try request.required("count").integer(in: 1...256, what: "a number of DIMMs")
+            let size = try request.required("size").quantity("a DIMM size")
+            try request.finish(allowed: ["count", "size"])
+            return HotplugRequest(count: count, size: size)
+        }
+        if let viommuReader = object.optional("viommu") {
+            let text = try viommuReader.string()
+            guard let viommu = VIOMMU(rawValue: text) else {
+                throw viommuReader.error("expected one of \(VIOMMU.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
+            }
+            spec.viommu = viommu
+        }
         _ = try object.optional("note")?.string()
         try object.finish(allowed: members)
         let problems = validate(spec)
         if let first = problems.first {
-            let readers: [String: JSONReader?] = ["ram": ramReader, "maxmem": maxmemReader, "slots": slotsReader, "ram_align": alignReader, "pci_hole64": holeReader, "pci_hole32": hole32Reader, "cpu_model": nil, "qemu": nil]
+            let readers: [String: JSONReader?] = ["ram": ramReader, "maxmem": maxmemReader, "slots": slotsReader, "ram_align": alignReader, "pci_hole64": holeReader, "pci_hole32": hole32Reader, "hotplug": hotplugReader, "cpu_model": nil, "qemu": nil]
             let at = readers[first.member].flatMap { $0 }
             throw InputError(source: source, path: "$.\(first.member)", line: at?.node.line ?? root.line, message: first.message)
         }
@@ -101,6 +116,16 @@ public enum VMSpecParser {
         }
         if spec.cpuModel.isEmpty || spec.cpuModel.contains(where: { $0 == "," || $0 == " " || $0 == "=" }) {
             problems.append(.init(member: "cpu_model", message: "cpu_model must be one QEMU CPU model name such as host, max or EPYC (no commas or spaces)"))
+        }
+        let hotplugGranule = max(spec.ramAlign ?? 0, 1 << 30)
+        for request in spec.hotplug where request.size == 0 || request.size % hotplugGranule != 0 {
+            problems.append(.init(member: "hotplug", message: "a hot-add DIMM of \(ByteCount.format(request.size)) is not a multiple of \(ByteCount.format(hotplugGranule)): DIMMs come in whole GiB (and whole hugepages), because Linux onlines hot-added memory in whole memory blocks"))
+        }
+        if spec.slots + spec.hotplug.reduce(0, { $0 + $1.count }) > 256 {
+            problems.append(.init(member: "hotplug", message: "slots plus planned DIMMs exceed QEMU's 256 memory slots"))
+        }
+        if spec.viommu == .virtioIOMMU && spec.qemu < QEMUVersion(major: 8, minor: 2) {
+            problems.append(.init(member: "viommu", message: "virtio-iommu needs QEMU 8.2 or newer to take the hosts' reserved regions: in QEMU \(spec.qemu) pc, q35 and virt set virtio-iommu-pci's reserved-regions themselves and a user list fails (\"array size property len-reserved-regions may not be set more than once\"); set \"qemu\": \"8.2\" or newer"))
         }
         if !QEMUVersion.modelled.contains(spec.qemu) {
             problems.append(.init(member: "qemu", message: "QEMU \(spec.qemu) is not modelled; this version models \(QEMUVersion.modelled.map(\.description).joined(separator: ", "))"))

@@ -12,6 +12,14 @@ public enum MachineKnobs: Equatable, Sendable {
         case .virt(let knobs): return knobs.dimms
         }
     }
+
+    /// The DIMMs planned for hot-add, whatever the machine.
+    public var hotplugPlan: [DIMM] {
+        switch self {
+        case .pc(let knobs): return knobs.hotplugPlan
+        case .virt(let knobs): return knobs.hotplugPlan
+        }
+    }
 }
 
 /// A guest memory map, the knobs that produce it, and what QEMU must be told.
@@ -29,6 +37,8 @@ public struct GuestLayout: Equatable, Sendable {
     /// The last address the guest's map uses (QEMU's max used GPA, which phys-bits must reach).
     public var topAddress: UInt64
     public var notes: [String]
+    /// The reserved regions a virtio-iommu tells the guest, when the VM has one.
+    public var viommu: VIOMMUPlan?
 
     public var dmaTargets: [GuestRegion] { regions.filter(\.isDMATarget) }
 

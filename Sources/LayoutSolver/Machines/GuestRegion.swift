@@ -5,6 +5,8 @@ public struct GuestRegion: Equatable, Sendable {
         case ram
         /// A cold-plugged DIMM at an explicit address.
         case dimm
+        /// A DIMM planned for hot-add later, at an address valid on every host.
+        case hotplug
         /// QEMU's hotplug window; only the DIMMs inside it are DMA targets.
         case deviceMemory = "device-memory"
         case pciHole32 = "pci-hole32"

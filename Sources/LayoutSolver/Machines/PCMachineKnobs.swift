@@ -38,11 +38,13 @@ public struct PCMachineKnobs: Equatable, Sendable {
     /// The alignment QEMU demands of a DIMM address: the backend's page size, or 2 MiB for RAM backends.
     public var dimmAlignment: UInt64
     public var dimms: [DIMM]
+    /// DIMMs planned for hot-add: not on the command line, but counted in slots and maxmem.
+    public var hotplugPlan: [DIMM]
 
     public init(
         chipset: PCChipset = .q35, machineType: String? = nil, ramSize: UInt64, maxRamBelow4G: UInt64? = nil, maxmem: UInt64? = nil,
         slots: Int = 0, pciHole64Size: UInt64? = nil, physBits: Int, vendor: CPUVendor,
-        enforceAMD1TiBHole: Bool = true, dimmAlignment: UInt64 = 2 << 20, dimms: [DIMM] = []
+        enforceAMD1TiBHole: Bool = true, dimmAlignment: UInt64 = 2 << 20, dimms: [DIMM] = [], hotplugPlan: [DIMM] = []
     ) {
         self.chipset = chipset
         self.machineType = machineType ?? "\(chipset.machineTypePrefix)-7.2"
@@ -56,5 +58,6 @@ public struct PCMachineKnobs: Equatable, Sendable {
         self.enforceAMD1TiBHole = enforceAMD1TiBHole
         self.dimmAlignment = dimmAlignment
         self.dimms = dimms
+        self.hotplugPlan = hotplugPlan
     }
 }

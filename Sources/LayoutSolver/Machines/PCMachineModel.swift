@@ -6,6 +6,8 @@ public struct PCDerivation: Equatable, Sendable {
     public var above4GSize: UInt64
     public var deviceMemory: AddressRange?
     public var dimms: [(id: String, range: AddressRange)]
+    /// Where the planned hot-add DIMMs go once added (checked as if plugged after the cold ones).
+    public var plannedDIMMs: [(id: String, range: AddressRange)] = []
     public var pciHole32: AddressRange
     public var pciHole64: AddressRange
     /// `pc_max_used_gpa`: the highest address the phys-bits check must reach.
@@ -21,6 +23,7 @@ public struct PCDerivation: Equatable, Sendable {
         lhs.below4GSize == rhs.below4GSize && lhs.above4GStart == rhs.above4GStart && lhs.above4GSize == rhs.above4GSize
             && lhs.deviceMemory == rhs.deviceMemory && lhs.dimms.map(\.id) == rhs.dimms.map(\.id)
             && lhs.dimms.map(\.range) == rhs.dimms.map(\.range) && lhs.pciHole32 == rhs.pciHole32
+            && lhs.plannedDIMMs.map(\.id) == rhs.plannedDIMMs.map(\.id) && lhs.plannedDIMMs.map(\.range) == rhs.plannedDIMMs.map(\.range)
             && lhs.pciHole64 == rhs.pciHole64 && lhs.maxUsedGPA == rhs.maxUsedGPA
             && lhs.relocatedAbove1TiB == rhs.relocatedAbove1TiB && lhs.reservesAMDHyperTransport == rhs.reservesAMDHyperTransport
     }
@@ -76,7 +79,8 @@ public enum PCMachineModel {
             deviceMemory = range
         }
 
-        let dimms = try MemoryDevices.plug(knobs.dimms, alignment: knobs.dimmAlignment, slots: knobs.slots, deviceMemory: deviceMemory, plugLimit: maxram - ram)
+        let plugged = try MemoryDevices.plug(knobs.dimms + knobs.hotplugPlan, alignment: knobs.dimmAlignment, slots: knobs.slots, deviceMemory: deviceMemory, plugLimit: maxram - ram)
+        let dimms = Array(plugged.prefix(knobs.dimms.count))
         let hole64Start = try pciHole64Start(aboveStart: aboveStart, aboveSize: aboveSize, ram: ram, maxram: maxram, slots: knobs.slots)
         let hole64End = try hole64Start.checkedAdd(hole64Size, "(pci-hole64 end)").alignedUp(Sizes.gib)
         guard let hole64 = AddressRange(start: hole64Start, last: hole64End - 1) else {
@@ -84,6 +88,7 @@ public enum PCMachineModel {
         }
         return PCDerivation(
             below4GSize: below, above4GStart: aboveStart, above4GSize: aboveSize, deviceMemory: deviceMemory, dimms: dimms,
+            plannedDIMMs: Array(plugged.dropFirst(knobs.dimms.count)),
             pciHole32: AddressRange(start: below, last: C.IO_APIC_DEFAULT_ADDRESS - 1)!, pciHole64: hole64, maxUsedGPA: maxUsed,
             relocatedAbove1TiB: relocated, reservesAMDHyperTransport: reservesHT, warnings: warnings)
     }

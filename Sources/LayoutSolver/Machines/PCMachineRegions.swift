@@ -29,6 +29,9 @@ extension PCMachineModel {
         for dimm in derivation.dimms {
             regions.append(GuestRegion(name: dimm.id, kind: .dimm, range: dimm.range, isDMATarget: true))
         }
+        for dimm in derivation.plannedDIMMs {
+            regions.append(GuestRegion(name: dimm.id, kind: .hotplug, range: dimm.range, isDMATarget: true))
+        }
         if derivation.reservesAMDHyperTransport {
             regions.append(GuestRegion(
                 name: "amd-ht-reserved", kind: .reserved,

@@ -19,10 +19,12 @@ public struct VirtKnobs: Equatable, Sendable {
     /// The alignment QEMU demands of a DIMM address.
     public var dimmAlignment: UInt64
     public var dimms: [DIMM]
+    /// DIMMs planned for hot-add: not on the command line, but counted in slots and maxmem.
+    public var hotplugPlan: [DIMM]
 
     public init(
         machineType: String = "virt-7.2", ramSize: UInt64, maxmem: UInt64? = nil, slots: Int = 0, gicVersion: Int = 3,
-        ipaBits: Int, compactHighmem: Bool = false, firmwareLoaded: Bool = true, dimmAlignment: UInt64 = 2 << 20, dimms: [DIMM] = []
+        ipaBits: Int, compactHighmem: Bool = false, firmwareLoaded: Bool = true, dimmAlignment: UInt64 = 2 << 20, dimms: [DIMM] = [], hotplugPlan: [DIMM] = []
     ) {
         self.machineType = machineType
         self.ramSize = ramSize
@@ -34,5 +36,6 @@ public struct VirtKnobs: Equatable, Sendable {
         self.firmwareLoaded = firmwareLoaded
         self.dimmAlignment = dimmAlignment
         self.dimms = dimms
+        self.hotplugPlan = hotplugPlan
     }
 }

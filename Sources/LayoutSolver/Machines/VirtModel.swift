@@ -4,6 +4,8 @@ public struct VirtDerivation: Equatable, Sendable {
     public var ram: AddressRange
     public var deviceMemory: AddressRange?
     public var dimms: [DIMMPlacement]
+    /// Where the planned hot-add DIMMs go once added.
+    public var plannedDIMMs: [DIMMPlacement]
     /// High regions that fit the IPA width; QEMU silently drops the others.
     public var highRedistributor: AddressRange?
     public var highECAM: AddressRange?
@@ -57,12 +59,14 @@ public enum VirtModel {
         }
         var deviceMemory: AddressRange?
         if deviceMemorySize > 0 { deviceMemory = AddressRange(start: deviceMemoryBase, size: deviceMemorySize) }
-        if !knobs.dimms.isEmpty && !knobs.firmwareLoaded {
+        if !(knobs.dimms + knobs.hotplugPlan).isEmpty && !knobs.firmwareLoaded {
             throw QEMURejection("memory hotplug is not enabled: missing acpi-ged device")
         }
-        let dimms = try MemoryDevices.plug(knobs.dimms, alignment: knobs.dimmAlignment, slots: knobs.slots, deviceMemory: ram < maxram ? deviceMemory : nil, plugLimit: maxram - ram)
+        let plugged = try MemoryDevices.plug(knobs.dimms + knobs.hotplugPlan, alignment: knobs.dimmAlignment, slots: knobs.slots, deviceMemory: ram < maxram ? deviceMemory : nil, plugLimit: maxram - ram)
         return VirtDerivation(
-            ram: ramRange, deviceMemory: deviceMemory, dimms: dimms.map { DIMMPlacement(id: $0.id, range: $0.range) },
+            ram: ramRange, deviceMemory: deviceMemory,
+            dimms: plugged.prefix(knobs.dimms.count).map { DIMMPlacement(id: $0.id, range: $0.range) },
+            plannedDIMMs: plugged.dropFirst(knobs.dimms.count).map { DIMMPlacement(id: $0.id, range: $0.range) },
             highRedistributor: placed[0], highECAM: placed[1], highMMIO: placed[2], highestGPA: highest, droppedHighRegions: dropped)
     }
 
@@ -85,6 +89,7 @@ public enum VirtModel {
             regions.append(GuestRegion(name: "device-memory", kind: .deviceMemory, range: deviceMemory, isDMATarget: false))
         }
         regions += derivation.dimms.map { GuestRegion(name: $0.id, kind: .dimm, range: $0.range, isDMATarget: true) }
+        regions += derivation.plannedDIMMs.map { GuestRegion(name: $0.id, kind: .hotplug, range: $0.range, isDMATarget: true) }
         if let redist = derivation.highRedistributor {
             regions.append(GuestRegion(name: "gic-redist-high", kind: .reserved, range: redist, isDMATarget: false))
         }

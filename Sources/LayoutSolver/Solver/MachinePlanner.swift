@@ -86,15 +86,20 @@ extension MachinePlanner {
         [UInt64(layout.dimmCount), UInt64.max - layout.bootRAM, layout.topAddress, awayFromDefaults(layout)]
     }
 
+    /// DIMMs are sized and placed on 1 GiB boundaries (or the hugepage size, if larger): Linux
+    /// onlines hot-plugged memory only in whole memory blocks (128 MiB to 2 GiB on x86_64, up to
+    /// 1 GiB sections on older arm64 kernels), and QEMU itself reserves 1 GiB per slot for this.
+    var dimmUnit: UInt64 { max(unit, Sizes.gib) }
+
     /// Free gaps from `bound` (where device memory can start at the latest) up to `ceiling`,
-    /// aligned to the granule: where one DIMM each can go.
+    /// aligned to the DIMM granule: where one DIMM each can go.
     func dimmGaps(from bound: UInt64, below ceiling: UInt64) -> [DIMMGap] {
         guard bound < ceiling else { return [] }
         var gaps: [DIMMGap] = []
         for gap in fleet.forbidden.gaps(within: AddressRange(start: bound, last: ceiling - 1)!) {
-            guard let start = try? gap.start.alignedUp(unit) else { continue }
-            let end = (gap.end ?? UInt64.max).alignedDown(unit)
-            guard end > start, end - start >= unit else { continue }
+            guard let start = try? gap.start.alignedUp(dimmUnit) else { continue }
+            let end = (gap.end ?? UInt64.max).alignedDown(dimmUnit)
+            guard end > start, end - start >= dimmUnit else { continue }
             gaps.append(DIMMGap(gap: gap, start: start, capacity: end - start))
         }
         return gaps

@@ -114,7 +114,7 @@ struct PCSolver: MachinePlanner {
         // Device memory starts at the 1 GiB boundary after above-4G RAM, which never lies beyond this.
         let deviceMemoryBound = (try? max(aboveGapEnd, aboveStart).alignedUp(Sizes.gib)) ?? .max
         let gaps = dimmGaps(from: deviceMemoryBound, below: ramCeiling)
-        return PlacementInput(scenario: scenario, unit: unit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
+        return PlacementInput(scenario: scenario, unit: unit, dimmUnit: dimmUnit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
     }
 
     /// Turns the MIP's sizes into knobs, lets QEMU's derivation place everything, and returns the layout.
@@ -127,7 +127,7 @@ struct PCSolver: MachinePlanner {
 
     func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
         let userRoom = try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib)
-        return try variant.hole64Size.checkedAdd(userRoom).checkedAdd(2 * Sizes.gib)
+        return try variant.hole64Size.checkedAdd(userRoom).checkedAdd(2 * Sizes.gib).checkedAdd(plannedHotplugRoom)
     }
 
     func realize(_ answer: PlacementAnswer, input: PlacementInput, variant: Variant) -> Result<GuestLayout, RealizeFailure> {
@@ -137,15 +137,16 @@ struct PCSolver: MachinePlanner {
             let maxRamBelow4G = try maxRamBelow4GKnob(below: answer.below, boot: boot)
             let deviceMemoryStart = try input.scenario.aboveStart.checkedAdd(answer.above).alignedUp(Sizes.gib)
             let dimms = try placeDIMMs(answer, input: input, from: deviceMemoryStart)
-            let slots = spec.slots + dimms.count
-            let maxmem = try maxmemCovering(dimms, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
+            let plan = try planHotplug(after: dimms, deviceMemoryStart: deviceMemoryStart, ceiling: input.scenario.ceiling)
+            let slots = spec.slots + dimms.count + plan.count
+            let maxmem = try maxmemCovering(dimms + plan, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
             var knobs = PCMachineKnobs(
                 chipset: chipset, machineType: "\(chipset.machineTypePrefix)-\(spec.qemu)", ramSize: boot, maxRamBelow4G: maxRamBelow4G,
                 maxmem: maxmem > boot ? maxmem : nil, slots: slots,
                 pciHole64Size: hole64Size == PCMachineModel.defaultHole64Size(chipset) ? nil : hole64Size,
                 // The widest phys-bits first, so QEMU's own check never hides where the map ends.
                 physBits: C.TARGET_PHYS_ADDR_SPACE_BITS, vendor: vendors[0],
-                dimmAlignment: unit, dimms: dimms)
+                dimmAlignment: unit, dimms: dimms, hotplugPlan: plan)
             var derivation = try PCMachineModel.derive(knobs)
             guard derivation.below4GSize == answer.below else {
                 return .failure(RealizeFailure("QEMU would put \(Hex.format(derivation.below4GSize)) below 4 GiB, not \(Hex.format(answer.below))"))

@@ -35,7 +35,8 @@ struct PlacementMIP {
         let lowMin = (input.lowMin + input.unit - 1) / input.unit
         let lowMax = input.lowMax / input.unit
         guard lowMin <= lowMax, lowMax >= 1 || !input.hasLowRAM else { return .infeasible }
-        let capacity = input.gaps.reduce(lowMax + input.aboveCapacity / input.unit) { $0 + $1.capacity / input.unit }
+        let ratio = input.dimmUnit / input.unit
+        let capacity = input.gaps.reduce(lowMax + input.aboveCapacity / input.unit) { $0 + $1.capacity / input.dimmUnit * ratio }
         guard capacity >= totalUnits else { return .infeasible }
 
         var model = MIPModel(sense: .minimize)
@@ -44,13 +45,14 @@ struct PlacementMIP {
         var use: [Int] = []
         var dimm: [Int] = []
         for (index, gap) in input.gaps.enumerated() {
-            let most = min(gap.capacity / input.unit, totalUnits)
+            // DIMM sizes count in DIMM units; `ratio` converts them to placement units below.
+            let most = min(gap.capacity / input.dimmUnit, totalUnits / ratio)
             use.append(model.addVariable("use\(index)", kind: .binary, lower: 0, upper: 1))
             dimm.append(model.addVariable("dimm\(index)", kind: .integer, lower: 0, upper: Double(most)))
             model.addConstraint("cap\(index)", [(dimm[index], 1), (use[index], -Double(most))], upper: 0)
             model.addConstraint("min\(index)", [(dimm[index], 1), (use[index], -1)], lower: 0)
         }
-        model.addConstraint("ram", [(low, 1), (above, 1)] + dimm.map { ($0, 1.0) }, lower: Double(totalUnits), upper: Double(totalUnits))
+        model.addConstraint("ram", [(low, 1), (above, 1)] + dimm.map { ($0, Double(ratio)) }, lower: Double(totalUnits), upper: Double(totalUnits))
         // QEMU picks its low-RAM default by comparing boot RAM with 0xb0000000 (pc_q35_init).
         switch input.scenario.regime {
         case .q35Small: model.addConstraint("small", [(low, 1), (above, 1)], upper: Double((PCConstants.lowmemSmallGuest - 1) / input.unit))
@@ -99,7 +101,7 @@ struct PlacementMIP {
         func integer(_ variable: Int) -> UInt64 { UInt64(max(0, lastValues[variable].rounded())) }
         var dimms: [(gap: Int, size: UInt64)] = []
         for index in input.gaps.indices where integer(use[index]) == 1 && integer(dimm[index]) > 0 {
-            dimms.append((index, integer(dimm[index]) * input.unit))
+            dimms.append((index, integer(dimm[index]) * input.dimmUnit))
         }
         return .solved(PlacementAnswer(below: integer(low) * input.unit, above: integer(above) * input.unit, dimms: dimms))
     }

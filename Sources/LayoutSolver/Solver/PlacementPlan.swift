@@ -48,6 +48,8 @@ struct DIMMGap: Equatable {
 struct PlacementInput {
     var scenario: PlacementScenario
     var unit: UInt64
+    /// DIMMs are sized and placed on this boundary (a multiple of `unit`).
+    var dimmUnit: UInt64
     var totalRAM: UInt64
     /// Low RAM bounds (bytes): it must end at or below the first hole, and with p2p above the last hole under 4 GiB.
     var lowMin: UInt64

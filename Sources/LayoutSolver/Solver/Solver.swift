@@ -30,6 +30,10 @@ public enum Solver {
             }
             switch ProgrammablePlacer.place(for: layout, fleet: fleet) {
             case .placed(let placements):
+                var layout = layout
+                if vm.viommu == .virtioIOMMU {
+                    layout.viommu = VIOMMUPlan.make(fleet: fleet, programmable: placements, qemu: vm.qemu)
+                }
                 return Solution(layout: layout, hosts: fleet.hosts, programmable: placements, statistics: statistics)
             case .needsReservation(let hole):
                 fleet = fleet.adding([hole])

@@ -39,7 +39,7 @@ struct VirtSolver: MachinePlanner {
     }
 
     func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
-        try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib).checkedAdd(Sizes.gib)
+        try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib).checkedAdd(Sizes.gib).checkedAdd(plannedHotplugRoom)
     }
 
     func planInput(scenario: PlacementScenario, ramCeiling: UInt64) -> PlacementInput? {
@@ -49,7 +49,7 @@ struct VirtSolver: MachinePlanner {
         let capacity = ramEnd > C.VIRT_MEM_BASE ? (ramEnd - C.VIRT_MEM_BASE).alignedDown(unit) : 0
         let deviceMemoryBound = (try? ramEnd.alignedUp(Sizes.gib)) ?? .max
         return PlacementInput(
-            scenario: scenario, unit: unit, totalRAM: spec.ram, lowMin: 0, lowMax: 0, hasLowRAM: false,
+            scenario: scenario, unit: unit, dimmUnit: dimmUnit, totalRAM: spec.ram, lowMin: 0, lowMax: 0, hasLowRAM: false,
             aboveCapacity: capacity, gaps: dimmGaps(from: deviceMemoryBound, below: ramCeiling))
     }
 
@@ -58,12 +58,13 @@ struct VirtSolver: MachinePlanner {
             let boot = answer.above
             let deviceMemoryStart = try C.VIRT_MEM_BASE.checkedAdd(boot).alignedUp(Sizes.gib)
             let dimms = try placeDIMMs(answer, input: input, from: deviceMemoryStart)
-            let slots = spec.slots + dimms.count
-            let maxmem = try maxmemCovering(dimms, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
+            let plan = try planHotplug(after: dimms, deviceMemoryStart: deviceMemoryStart, ceiling: input.scenario.ceiling)
+            let slots = spec.slots + dimms.count + plan.count
+            let maxmem = try maxmemCovering(dimms + plan, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
             let knobs = VirtKnobs(
                 machineType: "virt-\(spec.qemu)", ramSize: boot, maxmem: maxmem > boot ? maxmem : nil, slots: slots,
-                ipaBits: ipaBits, compactHighmem: spec.qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: !dimms.isEmpty,
-                dimmAlignment: unit, dimms: dimms)
+                ipaBits: ipaBits, compactHighmem: spec.qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: !(dimms + plan).isEmpty,
+                dimmAlignment: unit, dimms: dimms, hotplugPlan: plan)
             let derivation = try VirtModel.derive(knobs)
             if spec.p2p, let mmio = derivation.highMMIO, fleet.forbidden.intersects(mmio) {
                 return .failure(RealizeFailure("with p2p the high PCIe window \(mmio) is a DMA target, but it overlaps host holes: " + fleet.holes(overlapping: mmio).map(\.label).joined(separator: "; ")))
@@ -134,7 +135,7 @@ extension MachinePlanner {
         var dimms: [DIMM] = []
         for (index, piece) in answer.dimms.enumerated() {
             let gap = input.gaps[piece.gap]
-            let address = try max(gap.start, cursor).alignedUp(unit)
+            let address = try max(gap.start, cursor).alignedUp(dimmUnit)
             guard let range = AddressRange(start: address, size: piece.size), gap.gap.contains(range) else {
                 throw RealizeFailure("DIMM of \(ByteCount.format(piece.size)) does not fit in gap \(gap.gap) after device memory starts")
             }
@@ -142,6 +143,32 @@ extension MachinePlanner {
             cursor = try address.checkedAdd(piece.size)
         }
         return dimms
+    }
+
+    /// Room the hot-add plan needs above the RAM: its DIMMs and their slots' 1 GiB each.
+    var plannedHotplugRoom: UInt64 {
+        spec.plannedDIMMSizes.reduce(UInt64(0)) { $0 &+ $1 &+ Sizes.gib }
+    }
+
+    /// Addresses for the planned hot-add DIMMs: first fit after the cold DIMMs, on the DIMM
+    /// granule, clear of every host hole, below `ceiling`.
+    func planHotplug(after dimms: [DIMM], deviceMemoryStart: UInt64, ceiling: UInt64) throws -> [DIMM] {
+        var cursor = try dimms.last.map { try $0.address.checkedAdd($0.size) } ?? deviceMemoryStart
+        var plan: [DIMM] = []
+        for (index, size) in spec.plannedDIMMSizes.enumerated() {
+            var address = try cursor.alignedUp(dimmUnit)
+            while true {
+                guard let range = AddressRange(start: address, size: size), range.last < ceiling else {
+                    throw RealizeFailure("no room for planned hot-add DIMM \(index) (\(ByteCount.format(size))) clear of every host hole below \(Hex.format(ceiling))")
+                }
+                guard let clash = fleet.forbidden.overlapping(range).last else { break }
+                guard let next = clash.end else { throw RealizeFailure("no room for planned hot-add DIMM \(index) past \(clash)") }
+                address = try next.alignedUp(dimmUnit)
+            }
+            plan.append(DIMM(id: "ls-hp\(index)", address: address, size: size))
+            cursor = address + size
+        }
+        return plan
     }
 
     /// `maxmem`: boot RAM, the DIMMs and the user's hotplug room, padded so that device memory

@@ -18,6 +18,8 @@ struct ExhaustiveOracle {
     let gib: UInt64 = 1 << 30
 
     var unit: UInt64 { max(vm.ramAlign ?? 0, 2 << 20) }
+    /// DIMMs come in whole GiB (the solver's rule for Linux memory blocks).
+    var dimmUnit: UInt64 { max(unit, gib) }
 
     /// Every non-relaxable region and every width limit, merged by a plain sort.
     var holes: [AddressRange] {
@@ -57,7 +59,7 @@ struct ExhaustiveOracle {
                 var cursor = bound
                 for hole in holes where hole.last >= bound && cursor < cpuLimit {
                     if hole.start > cursor {
-                        let start = (cursor + unit - 1) & ~(unit - 1), end = min(hole.start, cpuLimit) & ~(unit - 1)
+                        let start = (cursor + dimmUnit - 1) & ~(dimmUnit - 1), end = min(hole.start, cpuLimit) & ~(dimmUnit - 1)
                         if end > start { gaps.append((start, end - start, hole.start - 1)) }
                     }
                     cursor = max(cursor, hole.last == .max ? .max : hole.last + 1)
@@ -66,15 +68,17 @@ struct ExhaustiveOracle {
                 for mask in 0..<(1 << gaps.count) {
                     let chosen = gaps.indices.filter { mask & (1 << $0) != 0 }
                     let k = UInt64(chosen.count)
-                    guard vm.ram >= k * unit else { continue }
-                    var boot = min(lowMax + aboveCapacity, vm.ram - k * unit)
+                    guard vm.ram >= k * dimmUnit else { continue }
+                    var boot = min(lowMax + aboveCapacity, vm.ram - k * dimmUnit)
                     if small { boot = min(boot, (0xb000_0000 - 1) & ~(unit - 1)) } else if boot < 0xb000_0000 { continue }
+                    // DIMMs hold whole GiB: boot RAM gives up the remainder.
+                    boot -= (vm.ram - boot) % dimmUnit == 0 ? 0 : dimmUnit - (vm.ram - boot) % dimmUnit
                     var rest = vm.ram - boot
                     guard boot > 0, k > 0 || rest == 0 else { continue }
-                    var sizes = chosen.map { _ in unit }
-                    rest -= k * unit
+                    var sizes = chosen.map { _ in dimmUnit }
+                    rest -= k * dimmUnit
                     for (index, gap) in chosen.enumerated() where rest > 0 {
-                        let more = min(rest, gaps[gap].capacity - unit)
+                        let more = min(rest, gaps[gap].capacity - dimmUnit)
                         sizes[index] += more
                         rest -= more
                     }
@@ -95,7 +99,7 @@ struct ExhaustiveOracle {
         var cursor = (aboveStart + (boot - below) + gib - 1) & ~(gib - 1)
         var dimms: [PCMachineKnobs.DIMM] = []
         for (index, gap) in gaps.enumerated() {
-            let address = (max(gap.start, cursor) + unit - 1) & ~(unit - 1)
+            let address = (max(gap.start, cursor) + dimmUnit - 1) & ~(dimmUnit - 1)
             guard address + sizes[index] - 1 <= gap.last else { return nil }
             dimms.append(.init(id: "o\(index)", address: address, size: sizes[index]))
             cursor = address + sizes[index]
