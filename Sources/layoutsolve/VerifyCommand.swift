@@ -22,7 +22,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A layout printed with --format json ('-' reads standard input).", valueName: "file"))
     var layout: String?
 
-    @Option(name: .customLong("qemu-args"), help: ArgumentHelp("The VM's QEMU command line (memory arguments are read, the rest skipped).", valueName: "args"))
+    @Option(name: .customLong("qemu-args"), parsing: .unconditional, help: ArgumentHelp("The VM's QEMU command line (memory arguments are read, the rest skipped).", valueName: "args"))
     var qemuArgs: String?
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Host profiles: files or folders.", valueName: "path"))
