@@ -3,7 +3,11 @@ import Foundation
 import LayoutSolver
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, qemu
+    case text, json, qemu, libvirt
+}
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
 }
 
 struct SolveCommand: ParsableCommand {
@@ -15,7 +19,11 @@ struct SolveCommand: ParsableCommand {
               layoutsolve --hosts Profiles/intel-xeon-vtd48.json Profiles/amd-epyc-7003.json --vm Examples/vm/db-64g.json
               layoutsolve --hosts Examples/fleets/mixed-x86/ --ram 64G --maxmem 128G --slots 4 --format json
               layoutsolve --hosts fleet/ --vm vm.json --format qemu --output vm.args
-            Flags given with --vm override the file's fields.
+              layoutsolve --hosts fleet/ --vm vm.json --format libvirt --svg map.svg
+              layoutsolve solve --request - < request.json
+            Flags given with --vm override the file's fields. With --request the hosts, the VM and the \
+            options come from one JSON document (layoutsolve/request/v1); the layout JSON goes to standard \
+            output and errors go to standard error as layoutsolve/error/v1, with the same exit codes.
             """
     )
 
@@ -37,40 +45,84 @@ struct SolveCommand: ParsableCommand {
     @Flag(help: "PCI BAR windows are DMA targets too (peer-to-peer between assigned devices).") var p2p = false
     @Option(help: "Target QEMU version (default 7.2).") var qemu: String?
 
-    @Option(help: "Output: text (a table and the QEMU line), json (layoutsolve/layout/v1), qemu (one argument per line).")
-    var format: OutputFormat = .text
+    @Option(help: "Output: text (a table, a map and the QEMU line), json (layoutsolve/layout/v1), qemu (one argument per line), libvirt (domain XML).")
+    var format: OutputFormat?
+    @Option(name: .long, help: ArgumentHelp("Also draw the map as SVG into this file.", valueName: "file"))
+    var svg: String?
+    @Option(name: .long, help: ArgumentHelp("Read hosts, VM and options from one JSON request (layoutsolve/request/v1); '-' reads standard input. Errors are JSON.", valueName: "file"))
+    var request: String?
+    @Option(help: "Colour the text map: auto (a terminal without NO_COLOR), always or never.")
+    var color: ColorChoice = .auto
+    @Option(help: ArgumentHelp("vCPUs of the domain, for the NUMA cell libvirt needs with memory hotplug (--format libvirt).", valueName: "n"))
+    var vcpus: Int = 1
     @Option(name: .long, help: ArgumentHelp("Write the answer to this file (atomically) instead of standard output.", valueName: "file"))
     var output: String?
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too (VFIO ignores them).")
     var strictRelaxable = false
-    @Option(name: .customLong("time-limit"), help: "Seconds GLPK may spend on each solve.")
-    var timeLimit: Double = 30
-    @Option(name: .customLong("hugepage-path"), help: "hugetlbfs mount for hugepage-backed RAM (with ram_align).")
-    var hugepagePath: String = "/dev/hugepages"
+    @Option(name: .customLong("time-limit"), help: "Seconds GLPK may spend on each solve (default 30).")
+    var timeLimit: Double?
+    @Option(name: .customLong("hugepage-path"), help: "hugetlbfs mount for hugepage-backed RAM (with ram_align; default /dev/hugepages).")
+    var hugepagePath: String?
     @Flag(help: "Print model size and timings to standard error.") var verbose = false
 
     func validate() throws {
+        if !(1...4096).contains(vcpus) { throw ValidationError("--vcpus must be between 1 and 4096") }
+        // In request mode the document is checked instead, and its errors are JSON.
+        if request != nil { return }
         if hosts.isEmpty { throw ValidationError("give the host profiles with --hosts FILE|FOLDER ...") }
         if vm == nil && ram == nil { throw ValidationError("give a VM spec with --vm FILE, or at least --ram SIZE") }
-        if !(timeLimit > 0 && timeLimit <= 86_400) { throw ValidationError("--time-limit must be between 0 and 86400 seconds") }
+        if let timeLimit, !(timeLimit > 0 && timeLimit <= 86_400) { throw ValidationError("--time-limit must be between 0 and 86400 seconds") }
     }
 
     func run() throws {
+        if let request { return try runRequest(request) }
         do {
             let spec = try VMSpecFlags(command: self).spec()
             let profiles = try InputLoader.loadHosts(paths: hosts)
-            let solution = try Solver.solve(hosts: profiles, vm: spec, options: SolveOptions(strictRelaxable: strictRelaxable, timeLimitSeconds: timeLimit))
-            let qemuOptions = QEMUArguments.Options(hugepagePath: hugepagePath)
+            let solution = try Solver.solve(hosts: profiles, vm: spec, options: SolveOptions(strictRelaxable: strictRelaxable, timeLimitSeconds: timeLimit ?? 30))
+            let qemuOptions = QEMUArguments.Options(hugepagePath: hugepagePath ?? "/dev/hugepages")
             let text: String
-            switch format {
-            case .text: text = TextReport.render(solution, qemuOptions: qemuOptions)
+            switch format ?? .text {
+            case .text:
+                let colored = output == nil && TerminalColor.enabled(
+                    TerminalColor.Choice(rawValue: color.rawValue)!, environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) == 1)
+                text = TextReport.render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options(color: colored, strictRelaxable: strictRelaxable))
             case .json: text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()
             case .qemu: text = QEMUArguments.argv(for: solution.layout, options: qemuOptions).joined(separator: "\n") + "\n"
+            case .libvirt: text = try LibvirtXML.document(for: solution.layout, options: LibvirtXML.Options(vcpus: vcpus))
             }
             if verbose { FileHandle.standardError.write(Data(statisticsLine(solution.statistics).utf8)) }
+            if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg) }
             try OutputFile.write(text, to: output)
         } catch {
             throw CommandFailure.from(error)
+        }
+    }
+
+    /// Request mode: everything comes from the document, so flags that would be ignored are errors;
+    /// every failure is a layoutsolve/error/v1 document on standard error.
+    func runRequest(_ path: String) throws {
+        let ignored: [(String, Bool)] = [
+            ("--hosts", !hosts.isEmpty), ("--vm", vm != nil), ("--machine", machine != nil), ("--ram", ram != nil), ("--maxmem", maxmem != nil),
+            ("--slots", slots != nil), ("--pci-hole64", pciHole64 != nil), ("--pci-hole32", pciHole32 != nil), ("--ram-align", ramAlign != nil),
+            ("--cpu-model", cpuModel != nil), ("--cpu-vendor", cpuVendor != nil), ("--p2p", p2p), ("--qemu", qemu != nil),
+            ("--strict-relaxable", strictRelaxable), ("--time-limit", timeLimit != nil), ("--hugepage-path", hugepagePath != nil),
+            ("--format", format != nil && format != .json),
+        ]
+        let response: SolveRequest.Response
+        if let flag = ignored.first(where: \.1)?.0 {
+            let error = InputError(source: flag, message: "\(flag) cannot be combined with --request: the request document says it (hosts, vm, options)")
+            response = .init(output: "", error: ErrorJSON.document(for: error).rendered(), exitCode: ErrorJSON.kind(of: error).exitCode)
+        } else {
+            response = SolveRequest.respond(toRequestAt: path) { request, solution, layout in
+                if verbose { FileHandle.standardError.write(Data(statisticsLine(solution.statistics).utf8)) }
+                if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: request.options.strictRelaxable)), to: svg) }
+                try OutputFile.write(layout, to: output)
+            }
+        }
+        if response.exitCode != 0 {
+            // CommandFailure prints its message with a newline of its own.
+            throw CommandFailure(code: response.exitCode, message: String(response.error.dropLast()))
         }
     }
 

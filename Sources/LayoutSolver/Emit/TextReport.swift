@@ -3,7 +3,9 @@ import Foundation
 /// The default, human-readable answer: the map as a table, the hosts it was checked against,
 /// where programmable windows went, notes, and the QEMU arguments as one shell line.
 public enum TextReport {
-    public static func render(_ solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> String {
+    /// `map` draws ``ASCIIMap`` under the table (nil leaves it out); its colour is the caller's
+    /// decision, so the report is the same bytes for the same inputs.
+    public static func render(_ solution: Solution, qemuOptions: QEMUArguments.Options = .init(), map: ASCIIMap.Options? = ASCIIMap.Options()) -> String {
         let layout = solution.layout
         var lines: [String] = []
         let title = layout.vm.name.map { "VM \($0): " } ?? ""
@@ -16,6 +18,10 @@ public enum TextReport {
         }
         lines.append(contentsOf: table([header] + rows))
         lines.append("")
+        if let map {
+            lines.append(String(ASCIIMap.render(solution, options: map).dropLast()))
+            lines.append("")
+        }
         lines.append("Verified on \(solution.hosts.count) host profile(s):")
         let nameWidth = solution.hosts.map(\.name.count).max() ?? 0
         for host in solution.hosts {
@@ -26,9 +32,19 @@ public enum TextReport {
             lines.append("")
             lines.append("Programmable windows:")
             for placement in solution.programmable {
-                let action = placement.isDefault ? "default, nothing to change" : "move it here on that host"
+                // Linux fixes the SMMU's software MSI window at 0x8000000; moving it needs a kernel that
+                // lets userspace choose (proposed: arm-smmu msi_iova_base, iommufd IOMMU_OPTION_SW_MSI_START).
+                let action = placement.isDefault
+                    ? "the host's default, nothing to change"
+                    : "not the host's default: that host's kernel must put its software MSI window here (iommufd IOMMU_OPTION_SW_MSI_START or a patched arm-smmu msi_iova_base), or the host cannot run this layout"
                 lines.append("  \(placement.host): \(placement.type.rawValue) at \(placement.range) (\(action))")
             }
+        }
+        let hmp = HotplugCommands.hmp(for: layout, options: qemuOptions)
+        if !hmp.isEmpty {
+            lines.append("")
+            lines.append("Hot-add the planned DIMMs (HMP; --format json has the QMP form):")
+            lines.append(contentsOf: hmp.map { "  \($0)" })
         }
         if !layout.notes.isEmpty {
             lines.append("")
