@@ -32,12 +32,15 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "With --qemu-args: the QEMU release on the hosts (default 7.2).") var qemu: String?
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too.") var strictRelaxable = false
     @Option(help: "Output: text or json.") var format: VerifyFormat = .text
+    @Option(name: .long, help: ArgumentHelp("With --layout: draw the map beside each host's holes, conflicts in red.", valueName: "file"))
+    var svg: String?
 
     enum VerifyFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func validate() throws {
         if (layout == nil) == (qemuArgs == nil) { throw ValidationError("give exactly one of --layout FILE or --qemu-args 'ARGS'") }
         if hosts.isEmpty { throw ValidationError("give the hosts to check with --hosts FILE|FOLDER ...") }
+        if svg != nil && layout == nil { throw ValidationError("--svg draws a printed layout: use it with --layout") }
     }
 
     func run() throws {
@@ -47,6 +50,10 @@ struct VerifyCommand: ParsableCommand {
             if let layout {
                 let parsed = try LayoutReader.read(try InputLoader.readBytes(layout), source: layout)
                 fits = FitCheck.check(layout: parsed, hosts: profiles, strictRelaxable: strictRelaxable)
+                if let svg {
+                    let conflicts = LayoutVerifier.violations(of: parsed, on: profiles.filter { $0.arch == Solver.architecture(of: parsed.machine) }, strictRelaxable: strictRelaxable)
+                    try OutputFile.write(SVGMap.render(layout: parsed, hosts: profiles, options: SVGMap.Options(strictRelaxable: strictRelaxable, conflicts: conflicts)), to: svg)
+                }
             } else {
                 var vm = VMSpec(ram: 0, p2p: p2p)
                 if let qemu {
@@ -72,10 +79,9 @@ struct VerifyCommand: ParsableCommand {
                 ("hosts", .array(fits.map { .object([("name", .string($0.host)), ("fits", .bool($0.fits)), ("problems", .array($0.problems.map(JSONOutput.string)))]) })),
             ]).rendered()
         case .text:
-            let width = fits.map(\.host.count).max() ?? 0
             var lines: [String] = []
             for fit in fits {
-                lines.append((fit.fits ? "  ok    " : "  FAIL  ") + fit.host.padding(toLength: width, withPad: " ", startingAt: 0))
+                lines.append(fit.fits ? "  ok    \(fit.host)" : "  FAIL  \(fit.host)")
                 lines.append(contentsOf: fit.problems.map { "          \($0)" })
             }
             return lines.joined(separator: "\n") + "\n"

@@ -47,3 +47,27 @@ struct VerifyCLITests {
         #expect(!result.stderr.isEmpty)
     }
 }
+
+@Suite("layoutsolve verify --svg")
+struct VerifySVGTests {
+    @Test func conflictsAreDrawnInRed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ls-verify-svg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let layout = folder.appendingPathComponent("big.json").path, svg = folder.appendingPathComponent("map.svg").path
+        let cli = CLITests()
+        #expect(try cli.run(["--hosts", "Profiles/intel-xeon-vtd48.json", "--ram", "1100G", "--cpu-vendor", "intel", "--format", "json", "--output", layout]).status == 0)
+        let result = try cli.run(["verify", "--layout", layout, "--hosts", "Profiles/amd-epyc-7003.json", "--svg", svg])
+        #expect(result.status == 1)
+        let text = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(text.contains("conflict") && text.contains("amd-epyc-7003") && text.contains("HyperTransport"))
+        #expect(try XMLLike.isWellFormed(text))
+    }
+}
+
+/// Just enough to tell a truncated SVG from a whole one without FoundationXML.
+enum XMLLike {
+    static func isWellFormed(_ text: String) throws -> Bool {
+        text.hasPrefix("<?xml") || text.hasPrefix("<svg") ? text.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</svg>") : false
+    }
+}
