@@ -21,12 +21,15 @@ struct PropertyTests {
             }
         }
         if Int.random(in: 0..<5, using: &generator) == 0 { reserved.append((0x3c00_0000, 0x407f_ffff, .directRelaxable)) }
-        return Fixture.x86Host("h\(index)", cpuBits: Int.random(in: 40...46, using: &generator), iommuBits: Int.random(in: 39...48, using: &generator), reserved: reserved)
+        let amd = Int.random(in: 0..<3, using: &generator) == 0
+        if amd { reserved.append(Fixture.amdHT) }
+        return Fixture.x86Host("h\(index)", vendor: amd ? "amd" : "intel", cpuBits: Int.random(in: 40...48, using: &generator), iommuBits: Int.random(in: 39...48, using: &generator), reserved: reserved)
     }
 
     func randomVM(using generator: inout SeededGenerator) -> VMSpec {
-        let ram = UInt64.random(in: 1...160, using: &generator) * gib
-        var vm = VMSpec(ram: ram, cpuVendor: .intel)
+        // Now and then a guest big enough for QEMU's AMD 1 TiB rule to matter.
+        let ram = (Int.random(in: 0..<6, using: &generator) == 0 ? UInt64.random(in: 900...1100, using: &generator) : UInt64.random(in: 1...160, using: &generator)) * gib
+        var vm = VMSpec(ram: ram, cpuVendor: Bool.random(using: &generator) ? .intel : .amd)
         if Bool.random(using: &generator) {
             vm.maxmem = ram + UInt64.random(in: 1...16, using: &generator) * gib
             vm.slots = Int.random(in: 1...3, using: &generator)
@@ -55,8 +58,12 @@ struct PropertyTests {
         }
     }
 
-    @Test func everyLayoutPassesAnIndependentCheck() throws {
-        var generator = SeededGenerator(seed: 2026)
+    /// Several seeds: each found different corner cases while the solver was written.
+    static let seeds: [UInt64] = [42, 1234, 31337]
+
+    @Test(arguments: seeds)
+    func everyLayoutPassesAnIndependentCheck(seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
         var solved = 0
         for _ in 0..<150 {
             let hosts = (0..<Int.random(in: 1...4, using: &generator)).map { randomHost($0, alignedHoles: false, using: &generator) }
@@ -72,21 +79,27 @@ struct PropertyTests {
         #expect(solved > 75, "too few feasible instances to mean anything: \(solved)")
     }
 
-    @Test func exhaustiveSearchAgreesOnFeasibilityAndObjective() throws {
-        var generator = SeededGenerator(seed: 42)
+    @Test(arguments: seeds)
+    func exhaustiveSearchAgreesOnFeasibilityAndObjective(seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
         var compared = 0, feasible = 0, withDIMMs = 0, shortenedLow = 0
         for _ in 0..<120 {
             let hosts = (0..<Int.random(in: 1...3, using: &generator)).map { randomHost($0, alignedHoles: true, using: &generator) }
             var vm = randomVM(using: &generator)
             vm.ramAlign = nil
             let oracle = ExhaustiveOracle(hosts: hosts, vm: vm)
-            let expected = oracle.best()
+            let expected: ExhaustiveOracle.Score?
+            switch oracle.search() {
+            case .tooLarge: continue
+            case .none: expected = nil
+            case .best(let score): expected = score
+            }
             do {
                 let layout = try Solver.solve(hosts: hosts, vm: vm).layout
                 let found = ExhaustiveOracle.Score(dimms: layout.dimmCount, boot: layout.bootRAM, top: layout.topAddress)
                 #expect(expected != nil, "solver found \(found) where the exhaustive search found nothing")
                 if let expected {
-                    #expect(found.dimms == expected.dimms && found.boot == expected.boot && found.top == expected.top, "solver \(found), exhaustive \(expected), vm \(vm.ram >> 30) GiB")
+                    #expect(found.dimms == expected.dimms && found.boot == expected.boot && found.top == expected.top, "solver \(found), exhaustive \(expected), vm \(vm.ram >> 30) GiB \(vm.cpuVendor!) slots \(vm.slots) maxmem \(vm.maxmem.map { $0 >> 30 } ?? 0), hosts \(hosts.map { "\($0.cpuVendor) cpu\($0.cpuPhysBits) iommu\($0.iommuAddressBits) \($0.reserved.map(\.range))" })")
                 }
                 feasible += 1
                 if layout.dimmCount > 0 { withDIMMs += 1 }
@@ -97,6 +110,6 @@ struct PropertyTests {
             compared += 1
         }
         // The instances must exercise the hard parts, or agreement means little.
-        #expect(compared == 120 && feasible > 40 && withDIMMs >= 10 && shortenedLow >= 5, "feasible \(feasible), with DIMMs \(withDIMMs), shortened low RAM \(shortenedLow)")
+        #expect(compared >= 100 && feasible > 40 && withDIMMs >= 10 && shortenedLow >= 5, "feasible \(feasible), with DIMMs \(withDIMMs), shortened low RAM \(shortenedLow)")
     }
 }

@@ -213,5 +213,20 @@ struct SolverTests {
         let solution = try solve([Fixture.x86Host("xeon")], VMSpec(machine: .pc, ram: 8 * gib, pciHole64: 64 * gib))
         #expect(QEMUArguments.argv(for: solution.layout).contains("i440FX-pcihost.pci-hole64-size=64G"))
     }
+
+    /// Found by the fleet check: a layout planned above 1 TiB must really be relocated by QEMU. For
+    /// an AMD vCPU a hole below 1 TiB is best left behind: maxmem grows until QEMU relocates, and
+    /// boot RAM stays one piece without DIMMs.
+    @Test func amdVCPUWithAHoleBelowTheRelocationThreshold() throws {
+        let host = Fixture.x86Host("amd", vendor: "amd", cpuBits: 48, reserved: [Fixture.amdHT, (0x32_0000_0000, 0x32_03ff_ffff, .reserved)])
+        let solution = try solve([host], VMSpec(ram: 256 * gib, cpuVendor: .amd))
+        #expect(solution.layout.regions.first { $0.name == "ram-above-4g" }?.range.start == 1 << 40)
+        #expect(solution.layout.dimmCount == 0 && solution.layout.physBits >= 41)
+        guard case .pc(let knobs) = solution.layout.knobs else { return }
+        #expect(try PCMachineModel.derive(knobs).relocatedAbove1TiB)
+        // An Intel vCPU has no such rule: one DIMM past the hole.
+        let intel = try solve([host], VMSpec(ram: 256 * gib, cpuVendor: .intel))
+        #expect(intel.layout.dimmCount == 1)
+    }
 }
 

@@ -35,7 +35,7 @@ extension MachinePlanner {
     func candidate(scenario: PlacementScenario, variant: Variant, statistics: inout SolveStatistics) throws -> Result<PlacementCandidate, NoLayoutExists.Conflict> {
         var reserveAbove = (try? roomAboveRAM(variant)) ?? .max
         var lastProblem = "no placement"
-        for _ in 0..<6 {
+        for _ in 0..<12 {
             guard reserveAbove < scenario.ceiling, scenario.ceiling - reserveAbove > scenario.aboveStart else {
                 return .failure(.init(message: "\(scenario): the PCI holes and hotplug room do not fit below \(Hex.format(scenario.ceiling))", hosts: fleet.hostsWithNarrowestCPU, holes: []))
             }

@@ -126,8 +126,10 @@ struct PCSolver: MachinePlanner {
     }
 
     func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
-        let userRoom = try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib)
-        return try variant.hole64Size.checkedAdd(userRoom).checkedAdd(2 * Sizes.gib).checkedAdd(plannedHotplugRoom)
+        // Only what surely comes after the RAM: the user's hotplug room and slot alignment may fill
+        // the span of holes device memory crosses anyway, and the search tightens by exactly what a
+        // derived map overshoots, so reserving more would only cost DIMMs near the top.
+        try variant.hole64Size.checkedAdd(plannedHotplugBytes)
     }
 
     func realize(_ answer: PlacementAnswer, input: PlacementInput, variant: Variant) -> Result<GuestLayout, RealizeFailure> {
@@ -139,7 +141,10 @@ struct PCSolver: MachinePlanner {
             let dimms = try placeDIMMs(answer, input: input, from: deviceMemoryStart)
             let plan = try planHotplug(after: dimms, deviceMemoryStart: deviceMemoryStart, ceiling: input.scenario.ceiling)
             let slots = spec.slots + dimms.count + plan.count
-            let maxmem = try maxmemCovering(dimms + plan, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
+            var maxmem = try maxmemCovering(dimms + plan, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
+            if input.scenario.aboveStart == C.AMD_ABOVE_1TB_START {
+                maxmem = try maxmemForcingRelocation(maxmem, boot: boot, above: answer.above, slots: slots, hole64Size: hole64Size)
+            }
             var knobs = PCMachineKnobs(
                 chipset: chipset, machineType: "\(chipset.machineTypePrefix)-\(spec.qemu)", ramSize: boot, maxRamBelow4G: maxRamBelow4G,
                 maxmem: maxmem > boot ? maxmem : nil, slots: slots,
@@ -148,6 +153,10 @@ struct PCSolver: MachinePlanner {
                 physBits: C.TARGET_PHYS_ADDR_SPACE_BITS, vendor: vendors[0],
                 dimmAlignment: unit, dimms: dimms, hotplugPlan: plan)
             var derivation = try PCMachineModel.derive(knobs)
+            // The AMD rule is QEMU's decision, not a knob: a scenario that assumed the other outcome is not this layout.
+            guard derivation.above4GStart == input.scenario.aboveStart else {
+                return .failure(RealizeFailure("QEMU puts above-4G RAM at \(Hex.format(derivation.above4GStart)) for these knobs, not \(Hex.format(input.scenario.aboveStart))"))
+            }
             guard derivation.below4GSize == answer.below else {
                 return .failure(RealizeFailure("QEMU would put \(Hex.format(derivation.below4GSize)) below 4 GiB, not \(Hex.format(answer.below))"))
             }
@@ -180,6 +189,17 @@ struct PCSolver: MachinePlanner {
         } catch {
             return .failure(RealizeFailure(String(describing: error)))
         }
+    }
+
+    /// QEMU relocates above-4G RAM to 1 TiB only when the map, laid out from 4 GiB, would reach the
+    /// HyperTransport range; a layout planned above 1 TiB that falls short grows its hotplug room
+    /// (maxmem) until it does, which is what a bigger VM gets from QEMU anyway.
+    func maxmemForcingRelocation(_ maxmem: UInt64, boot: UInt64, above: UInt64, slots: Int, hole64Size: UInt64) throws -> UInt64 {
+        let used = try PCMachineModel.maxUsedGPA(aboveStart: C.above4GStartDefault, aboveSize: above, ram: boot, maxram: maxmem, slots: slots, hole64Size: hole64Size, physBits: C.TARGET_PHYS_ADDR_SPACE_BITS)
+        guard used < C.AMD_HT_START else { return maxmem }
+        let grown = try maxmem.checkedAdd((C.AMD_HT_START - used).alignedUp(Sizes.gib))
+        // Without device memory before, QEMU's 4 GiB layout gains the 1 GiB rounding of its base too.
+        return grown
     }
 
     /// The `max-ram-below-4g` value that makes QEMU put exactly `below` under 4 GiB, or nil when

@@ -39,7 +39,8 @@ struct VirtSolver: MachinePlanner {
     }
 
     func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
-        try spec.userHotplugBytes.checkedAdd(UInt64(spec.slots) * Sizes.gib).checkedAdd(Sizes.gib).checkedAdd(plannedHotplugRoom)
+        // As on x86: only what surely follows the RAM; overshoot tightens the search.
+        plannedHotplugBytes
     }
 
     func planInput(scenario: PlacementScenario, ramCeiling: UInt64) -> PlacementInput? {
@@ -145,9 +146,9 @@ extension MachinePlanner {
         return dimms
     }
 
-    /// Room the hot-add plan needs above the RAM: its DIMMs and their slots' 1 GiB each.
-    var plannedHotplugRoom: UInt64 {
-        spec.plannedDIMMSizes.reduce(UInt64(0)) { $0 &+ $1 &+ Sizes.gib }
+    /// Room the hot-add plan needs above the RAM: its DIMMs.
+    var plannedHotplugBytes: UInt64 {
+        spec.plannedDIMMSizes.reduce(UInt64(0)) { $0 &+ $1 }
     }
 
     /// Addresses for the planned hot-add DIMMs: first fit after the cold DIMMs, on the DIMM

@@ -44,7 +44,21 @@ struct ExhaustiveOracle {
 
     func firstHole(atOrAfter address: UInt64) -> UInt64? { holes.first { $0.last >= address }.map { max($0.start, address) } }
 
-    func best() -> Score? {
+    enum Answer {
+        case best(Score)
+        case none
+        /// Too many gaps to enumerate: no verdict.
+        case tooLarge
+    }
+
+    func search() -> Answer {
+        var tooLarge = false
+        let found = best(tooLarge: &tooLarge)
+        if tooLarge { return .tooLarge }
+        return found.map(Answer.best) ?? .none
+    }
+
+    func best(tooLarge: inout Bool) -> Score? {
         let cpuLimit = UInt64(1) << UInt64(hosts.map(\.cpuPhysBits).min()!)
         let vendor = vm.cpuVendor ?? .intel
         var best: Score?
@@ -64,7 +78,7 @@ struct ExhaustiveOracle {
                     }
                     cursor = max(cursor, hole.last == .max ? .max : hole.last + 1)
                 }
-                guard gaps.count <= 8 else { return nil }
+                guard gaps.count <= 8 else { tooLarge = true; return nil }
                 for mask in 0..<(1 << gaps.count) {
                     let chosen = gaps.indices.filter { mask & (1 << $0) != 0 }
                     let k = UInt64(chosen.count)
@@ -109,6 +123,13 @@ struct ExhaustiveOracle {
         if let end = dimms.last.map({ $0.address + $0.size }) {
             let deviceEnd = ((aboveStart + (boot - below) + gib - 1) & ~(gib - 1)) + (maxmem - boot) + UInt64(slots) * gib
             if end > deviceEnd { maxmem += (end - deviceEnd + unit - 1) & ~(unit - 1) }
+        }
+        if aboveStart == 1 << 40 {
+            // A layout planned above 1 TiB grows maxmem until QEMU's 4 GiB map reaches the HyperTransport range.
+            if let used = try? PCMachineModel.maxUsedGPA(aboveStart: 4 * gib, aboveSize: boot - below, ram: boot, maxram: maxmem, slots: slots, hole64Size: 32 * gib, physBits: 52),
+               used < 0xfd_0000_0000 {
+                maxmem += (0xfd_0000_0000 - used + gib - 1) & ~(gib - 1)
+            }
         }
         let knobs = PCMachineKnobs(ramSize: boot, maxRamBelow4G: below < min(lowDefault, boot) ? below : nil, maxmem: maxmem > boot ? maxmem : nil,
                              slots: slots, physBits: 52, vendor: vendor, dimmAlignment: unit, dimms: dimms)
