@@ -30,7 +30,12 @@ let package = Package(
             ],
             path: "Sources/layoutsolve"
         ),
-        .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver"], path: "Tests/LayoutSolverTests"),
+        // Realistic fleets as profile files, shared by the benchmark and the scale tests.
+        .target(name: "FleetGenerator", dependencies: ["LayoutSolver"], path: "Sources/FleetGenerator"),
+        // A plain executable, not a test: `.ci/bench` builds it in release mode and prints the report.
+        .executableTarget(name: "LayoutBench", dependencies: ["LayoutSolver", "FleetGenerator"], path: "Sources/LayoutBench"),
+        // Fixtures are probe input trees the tests read from disk, not sources.
+        .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver", "FleetGenerator"], path: "Tests/LayoutSolverTests", exclude: ["Fixtures"]),
         // Runs the built `layoutsolve` binary: exit codes, streams and files as a user sees them.
         .testTarget(name: "CLITests", dependencies: ["layoutsolve"], path: "Tests/CLITests"),
         .testTarget(

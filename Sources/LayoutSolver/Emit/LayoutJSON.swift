@@ -1,8 +1,11 @@
 /// The machine-readable answer, schema `layoutsolve/layout/v1` (Schemas/layout-v1.schema.json).
 /// Addresses and sizes are hex strings: JSON numbers lose precision above 2^53 in most parsers.
 public enum LayoutJSON {
+    /// The `schema` member of every layout document.
     public static let schema = "layoutsolve/layout/v1"
 
+    /// The layout document; `.rendered()` gives the bytes `--format json` prints, the same for the same
+    /// inputs (Schemas/README.md says what may change within v1).
     public static func document(for solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> JSONOutput {
         let layout = solution.layout
         var members: [(String, JSONOutput)] = [
@@ -121,6 +124,7 @@ public enum LayoutJSON {
     }
 }
 
+/// The version of this library, as `generator` in layouts and `--version` print it.
 public enum LayoutSolverVersion {
     public static let current = "0.1.0"
 }

@@ -3,6 +3,7 @@ import Foundation
 /// The QEMU command-line arguments that make QEMU derive exactly the verified layout.
 /// Only memory-map arguments: the caller adds disks, devices, accelerators and the binary.
 public enum QEMUArguments {
+    /// Where RAM comes from; none of this changes the map.
     public struct Options: Sendable, Equatable {
         /// Where guest RAM comes from.
         public enum Backing: Sendable, Equatable {
@@ -31,6 +32,8 @@ public enum QEMUArguments {
         }
     }
 
+    /// The memory-map arguments, one element per argument (no shell quoting); see ``shellLine(_:)``
+    /// for one line.
     public static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
         var arguments: [String]
         switch layout.knobs {

@@ -4,7 +4,9 @@ public struct InputError: Error, Equatable, Sendable, CustomStringConvertible {
     public let source: String
     /// A JSON path such as `$.reserved[1].end`, or empty when the problem is the whole input.
     public let path: String
+    /// The 1-based line, when the input is a file.
     public let line: Int?
+    /// What was found and what was expected.
     public let message: String
 
     public init(source: String, path: String = "", line: Int? = nil, message: String) {
@@ -23,6 +25,7 @@ public struct InputError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Several input errors found in one pass, so a user fixes a profile once instead of once per error.
 public struct InputErrors: Error, Sendable, CustomStringConvertible {
+    /// In the order the inputs were given.
     public let errors: [InputError]
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

@@ -78,6 +78,7 @@ public struct JSONParser {
         defer { depth -= 1 }
         index += 1
         var members: [(key: String, value: JSONNode)] = []
+        var keys: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -87,7 +88,16 @@ public struct JSONParser {
             }
             let keyLine = line
             let key = try parseString()
-            if members.contains(where: { $0.key == key }) {
+            // A linear scan suits real objects (a dozen members); a hostile one with 10^5 members
+            // would make it quadratic, so larger objects keep a set of their keys.
+            let repeated: Bool
+            if members.count < 16 {
+                repeated = members.contains(where: { $0.key == key })
+            } else {
+                if keys.isEmpty { keys = Set(members.map(\.key)) }
+                repeated = !keys.insert(key).inserted
+            }
+            if repeated {
                 throw SyntaxError(line: keyLine, message: "member \"\(key)\" appears twice in one object")
             }
             skipWhitespace()
@@ -157,39 +167,59 @@ public struct JSONParser {
 
     private mutating func parseString() throws(SyntaxError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
-        var run: [UInt8] = []
-        func flush(_ run: inout [UInt8], into scalars: inout String.UnicodeScalarView, line: Int) throws(SyntaxError) {
-            guard !run.isEmpty else { return }
-            guard let text = String(validating: run, as: UTF8.self) else {
-                throw SyntaxError(line: line, message: "a string is not valid UTF-8")
+        // UTF-8 bytes, not a UnicodeScalarView: building a String from scalars went through UTF-32
+        // and was the largest cost of reading a fleet (profiles carry long source and note texts).
+        // Each run between escapes is still validated where it ends, so errors are unchanged.
+        var utf8: [UInt8] = []
+        var runStart = index
+        var nonASCII = false
+        func flush(_ parser: inout JSONParser, into utf8: inout [UInt8], from runStart: Int) throws(SyntaxError) {
+            guard runStart < parser.index else { return }
+            let run = parser.bytes[runStart..<parser.index]
+            guard String(validating: run, as: UTF8.self) != nil else {
+                throw SyntaxError(line: parser.line, message: "a string is not valid UTF-8")
             }
-            scalars.append(contentsOf: text.unicodeScalars)
-            run.removeAll(keepingCapacity: true)
+            utf8.append(contentsOf: run)
         }
         while true {
             guard index < bytes.count else { throw SyntaxError(line: line, message: "unexpected end of file inside a string") }
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
+                if utf8.isEmpty {
+                    // No escapes, the common case: no copy through a buffer, and plain ASCII needs no validation.
+                    let run = bytes[runStart..<index]
+                    let text: String
+                    if nonASCII {
+                        guard let valid = String(validating: run, as: UTF8.self) else {
+                            throw SyntaxError(line: line, message: "a string is not valid UTF-8")
+                        }
+                        text = valid
+                    } else {
+                        text = String(decoding: run, as: UTF8.self)
+                    }
+                    index += 1
+                    return text
+                }
+                try flush(&self, into: &utf8, from: runStart)
                 index += 1
-                try flush(&run, into: &scalars, line: line)
-                return String(scalars)
+                return String(decoding: utf8, as: UTF8.self)
             case UInt8(ascii: "\\"):
-                try flush(&run, into: &scalars, line: line)
+                try flush(&self, into: &utf8, from: runStart)
                 index += 1
                 guard index < bytes.count else { throw SyntaxError(line: line, message: "unexpected end of file in an escape") }
                 let escape = bytes[index]
                 index += 1
+                let scalar: Unicode.Scalar
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""): scalar = "\""
+                case UInt8(ascii: "\\"): scalar = "\\"
+                case UInt8(ascii: "/"): scalar = "/"
+                case UInt8(ascii: "b"): scalar = "\u{08}"
+                case UInt8(ascii: "f"): scalar = "\u{0C}"
+                case UInt8(ascii: "n"): scalar = "\n"
+                case UInt8(ascii: "r"): scalar = "\r"
+                case UInt8(ascii: "t"): scalar = "\t"
                 case UInt8(ascii: "u"):
                     var code = try parseHex4()
                     if (0xD800...0xDBFF).contains(code) {
@@ -201,14 +231,16 @@ public struct JSONParser {
                         guard (0xDC00...0xDFFF).contains(low) else { throw SyntaxError(line: line, message: "invalid surrogate pair in a \\u escape") }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
-                    guard let scalar = Unicode.Scalar(code) else { throw SyntaxError(line: line, message: "a \\u escape names no character") }
-                    scalars.append(scalar)
+                    guard let decoded = Unicode.Scalar(code) else { throw SyntaxError(line: line, message: "a \\u escape names no character") }
+                    scalar = decoded
                 default:
                     throw SyntaxError(line: line, message: "unknown escape '\\\(Character(UnicodeScalar(escape)))' in a string")
                 }
+                utf8.append(contentsOf: UTF8.encode(scalar)!)
+                runStart = index
             default:
                 if byte < 0x20 { throw SyntaxError(line: line, message: "a control character inside a string (strings cannot span lines)") }
-                run.append(byte)
+                if byte >= 0x80 { nonASCII = true }
                 index += 1
             }
         }

@@ -1,8 +1,11 @@
 /// What the VM needs; the solver decides where it goes. Schema `layoutsolve/vm/v1`.
 public struct VMSpec: Equatable, Sendable {
+    /// The `schema` member of every VM spec.
     public static let schema = "layoutsolve/vm/v1"
 
+    /// Names the VM in answers and messages.
     public var name: String?
+    /// The QEMU machine; `q35` by default.
     public var machine: MachineKind
     /// All guest RAM: boot RAM plus any DIMMs the solver adds to step over host holes.
     public var ram: UInt64
@@ -17,11 +20,13 @@ public struct VMSpec: Equatable, Sendable {
     /// Minimum size of the 32-bit PCI hole below 0xfec00000 (x86): caps low RAM. nil means the
     /// smallest hole QEMU's own defaults leave (pc: 0xe0000000-0xfebfffff; q35 always leaves 1.25 GiB).
     public var pciHole32: UInt64?
+    /// The QEMU CPU model (`host`, `max`, `EPYC`, …); `host` by default.
     public var cpuModel: String
     /// Pins the guest CPU vendor, which decides QEMU's AMD 1 TiB relocation.
     public var cpuVendor: CPUVendor?
     /// PCI BAR windows are DMA targets too (peer-to-peer between assigned devices).
     public var p2p: Bool
+    /// The QEMU release the VM runs on (its derivation of the map).
     public var qemu: QEMUVersion
     /// DIMMs to hot-add later: each gets an address now that is valid on every host.
     public var hotplug: [HotplugRequest]
@@ -71,10 +76,12 @@ public enum VIOMMU: String, Sendable, CaseIterable {
     case virtioIOMMU = "virtio-iommu"
 }
 
+/// The QEMU machines the tool models.
 public enum MachineKind: String, Sendable, CaseIterable {
     case q35, pc, virt
 }
 
+/// A guest CPU vendor, as VM specs and layouts spell it.
 public enum CPUVendor: String, Sendable, CaseIterable {
     case intel, amd
 

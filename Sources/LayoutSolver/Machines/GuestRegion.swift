@@ -1,5 +1,6 @@
 /// One named range of the guest-physical map.
 public struct GuestRegion: Equatable, Sendable {
+    /// What a region is; the raw value is the layout JSON's `kind`.
     public enum Kind: String, Sendable, CaseIterable {
         /// Boot RAM.
         case ram
@@ -16,8 +17,11 @@ public struct GuestRegion: Equatable, Sendable {
         case reserved
     }
 
+    /// QEMU's or the tool's name: `ram-below-4g`, `pci-hole64`, `ls-dimm0`, …
     public var name: String
+    /// RAM, DIMM, a PCI hole, …
     public var kind: Kind
+    /// Where it is, end inclusive.
     public var range: AddressRange
     /// A device may DMA here, so every host's IOMMU must be able to map it.
     public var isDMATarget: Bool

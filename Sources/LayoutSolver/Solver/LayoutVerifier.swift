@@ -1,7 +1,10 @@
 /// One way a layout fails on one host.
 public struct Violation: Equatable, Sendable, CustomStringConvertible {
+    /// The host the layout fails on.
     public var host: String
+    /// The guest region at fault (`ram-above-4g`, `ls-dimm0`, …), or `cpu` for an address width.
     public var region: String
+    /// What overlaps or exceeds what, with addresses.
     public var message: String
     public var description: String { "\(host): \(region): \(message)" }
 }
@@ -10,6 +13,8 @@ public struct Violation: Equatable, Sendable, CustomStringConvertible {
 /// host's own regions, widths and usable ranges, in integer arithmetic. It reads the host
 /// profiles directly, not the solver's merged hole set, so a bug in merging cannot hide here.
 public enum LayoutVerifier {
+    /// Every way `layout` fails on `hosts`; empty when it fits all of them. Pass the result to
+    /// ``SVGMap`` or ``ASCIIMap`` to draw it.
     public static func violations(of layout: GuestLayout, on hosts: [HostProfile], strictRelaxable: Bool) -> [Violation] {
         var found: [Violation] = []
         let targets = layout.dmaTargets

@@ -29,8 +29,34 @@ struct PlacementMIP {
 
     let input: PlacementInput
     let options: MIPOptions
+    /// Solve over the gaps that can matter first (see GapBound); off only to test that it changes nothing.
+    var pruneGaps = true
+    /// Each gap's index in the full input, when this model holds only some of its gaps.
+    var gapRanks: [Int]? = nil
 
     func solve(statistics: inout Statistics) throws -> Outcome {
+        if pruneGaps, let bound = GapBound(input) {
+            if bound.isInfeasible { return .infeasible }
+            if bound.kept.count < input.gaps.count {
+                var reduced = input
+                reduced.gaps = bound.kept.map { input.gaps[$0] }
+                var trial = statistics
+                let outcome = try PlacementMIP(input: reduced, options: options, pruneGaps: false, gapRanks: bound.kept).solveModel(statistics: &trial)
+                if case .solved(let answer) = outcome {
+                    let full = PlacementAnswer(below: answer.below, above: answer.above, dimms: answer.dimms.map { (bound.kept[$0.gap], $0.size) })
+                    if bound.isMet(by: full, unit: input.unit) {
+                        statistics = trial
+                        return .solved(full)
+                    }
+                }
+                statistics.solves = trial.solves
+                statistics.glpkSeconds = trial.glpkSeconds
+            }
+        }
+        return try solveModel(statistics: &statistics)
+    }
+
+    private func solveModel(statistics: inout Statistics) throws -> Outcome {
         let totalUnits = input.totalRAM / input.unit
         let lowMin = (input.lowMin + input.unit - 1) / input.unit
         let lowMax = input.lowMax / input.unit
@@ -59,6 +85,13 @@ struct PlacementMIP {
         case .q35Large: model.addConstraint("large", [(low, 1), (above, 1)], lower: Double((PCConstants.lowmemSmallGuest + input.unit - 1) / input.unit))
         // pc's branches are bounds on low and above RAM alone (see PCSolver.planInput).
         case .i440fxSplit, .i440fxAllLow, .virt: break
+        }
+        // Cuts that every integer solution meets (see GapBound): without them the LP relaxation
+        // spreads DIMM RAM fractionally, and with DIMMs of `ratio` units GLPK spent the whole time
+        // limit proving that boot RAM cannot reach the next multiple (512 GiB on 10,000 hosts).
+        if let bound = GapBound(input) {
+            model.addConstraint("boot-cut", [(low, 1), (above, 1)], upper: Double(bound.boot))
+            if bound.dimms > 0 { model.addConstraint("dimm-cut", use.map { ($0, 1.0) }, lower: Double(bound.dimms)) }
         }
         let topGap = model.addVariable("top", kind: .integer, lower: 0, upper: Double(input.gaps.count))
         for (index, variable) in use.enumerated() {
@@ -95,7 +128,7 @@ struct PlacementMIP {
         _ = try stage("low", [low: 1], sense: .maximize)
         if !dimm.isEmpty {
             let count = Double(dimm.count)
-            _ = try stage("order", Dictionary(uniqueKeysWithValues: dimm.enumerated().map { ($1, count - Double($0)) }), sense: .maximize)
+            _ = try stage("order", Dictionary(uniqueKeysWithValues: dimm.enumerated().map { ($1, count - Double(gapRanks?[$0] ?? $0)) }), sense: .maximize)
         }
 
         func integer(_ variable: Int) -> UInt64 { UInt64(max(0, lastValues[variable].rounded())) }

@@ -1,9 +1,12 @@
 /// Where the solver put one host's programmable window (its software MSI window).
 public struct ProgrammablePlacement: Equatable, Sendable {
+    /// The host whose window this is.
     public var host: String
     /// The window's JSON path in the host's profile.
     public var path: String
+    /// Always `sw-msi` today.
     public var type: ReservedType
+    /// Where the window goes: program this on the host.
     public var range: AddressRange
     /// The host's default base was kept: nothing to change on that host.
     public var isDefault: Bool
@@ -27,18 +30,23 @@ public struct SolveStatistics: Equatable, Sendable {
 
 /// A verified layout and everything said about it.
 public struct Solution: Sendable {
+    /// The guest memory map, its knobs and notes.
     public var layout: GuestLayout
     /// The hosts it was verified against, sorted by name.
     public var hosts: [HostProfile]
+    /// Where each host's programmable (sw-msi) window must go, so that it stays clear of the guest's DMA targets.
     public var programmable: [ProgrammablePlacement]
+    /// Model size and timings; not part of the answer, and not deterministic.
     public var statistics: SolveStatistics
 }
 
+/// How the solver reads the hosts and how long it may search.
 public struct SolveOptions: Sendable {
     /// Treat `direct-relaxable` regions as holes too (VFIO itself ignores them).
     public var strictRelaxable = false
     /// Wall-clock limit for each GLPK solve, in seconds.
     public var timeLimitSeconds = 30.0
+    /// VFIO's own reading of relaxable regions and 30 seconds per GLPK solve, as the command line's defaults.
     public init(strictRelaxable: Bool = false, timeLimitSeconds: Double = 30) {
         self.strictRelaxable = strictRelaxable
         self.timeLimitSeconds = timeLimitSeconds

@@ -1,13 +1,19 @@
 /// No layout fits every host. Not a failure of the tool: the hosts and regions that conflict,
 /// with numbers. Exit code 1 at the command line.
 public struct NoLayoutExists: Error, Sendable, CustomStringConvertible {
+    /// One reason, in numbers, and what causes it.
     public struct Conflict: Error, Sendable, Equatable {
+        /// What does not fit, with the sizes and addresses involved.
         public var message: String
+        /// The hosts whose holes or widths cause it.
         public var hosts: [String]
+        /// The holes involved, each with its host and its path in that host's profile.
         public var holes: [Hole]
     }
 
+    /// The VM spec's `name`, if it has one.
     public var vmName: String?
+    /// Every independent reason; fixing one may not be enough.
     public var conflicts: [Conflict]
 
     public var description: String {
@@ -23,6 +29,7 @@ public struct NoLayoutExists: Error, Sendable, CustomStringConvertible {
 
 /// The solver could not finish in the time allowed (exit code 3).
 public struct SolveTimedOut: Error, Sendable, CustomStringConvertible {
+    /// The time limit that was reached, per GLPK solve.
     public var seconds: Double
     public var description: String { "no layout found in \(seconds) s (raise --time-limit)" }
 }
@@ -30,6 +37,7 @@ public struct SolveTimedOut: Error, Sendable, CustomStringConvertible {
 /// A layout the solver proposed failed the exact verifier: a bug in this tool, never printed
 /// as an answer. Exit code 70 (EX_SOFTWARE).
 public struct VerifierRejectedLayout: Error, Sendable, CustomStringConvertible {
+    /// What the exact check found wrong with the proposed layout.
     public var violations: [Violation]
     public var description: String {
         "internal error: the solver proposed a layout that fails the exact check; please report this with the inputs.\n"

@@ -12,6 +12,16 @@ import Foundation
 /// Throws ``InputError`` for bad input, ``NoLayoutExists`` when no layout fits every host,
 /// ``SolveTimedOut`` when GLPK runs out of time, and ``VerifierRejectedLayout`` for an internal bug.
 public enum Solver {
+    /// Chooses, derives and verifies one layout for `vm` that fits every host in `hosts`.
+    ///
+    /// The answer is deterministic: the same hosts (in any order), VM and options give the same layout.
+    /// - Parameters:
+    ///   - hosts: Every host the VM may run on; names must be unique.
+    ///   - vm: What the VM needs; the solver chooses where it goes.
+    ///   - options: Relaxable regions and the time limit.
+    /// - Returns: A layout that passed the exact check against every host's own profile.
+    /// - Throws: ``InputError`` for a spec or profile the solver cannot use, ``NoLayoutExists`` when no
+    ///   layout fits every host, ``SolveTimedOut``, and ``VerifierRejectedLayout`` for a bug.
     public static func solve(hosts: [HostProfile], vm: VMSpec, options: SolveOptions = SolveOptions()) throws -> Solution {
         if let problem = VMSpecParser.validate(vm).first {
             throw InputError(source: "vm", path: "$.\(problem.member)", message: problem.message)
