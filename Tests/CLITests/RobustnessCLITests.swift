@@ -147,6 +147,13 @@ struct RobustnessCLITests {
         #expect(try files(in: onAFolder).isEmpty)
     }
 
+    @Test func verifyRejectsAFractionWithNonASCIIDigits() throws {
+        // Crashed with a force unwrap (exit 132) before the fix.
+        let result = try cli.run(["verify", "--qemu-args", "-M q35 -m 1.½G", "--hosts", "Profiles/intel-xeon-vtd48.json"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stdout.isEmpty && result.stderr.contains("1.½G"), "\(result.stderr)")
+    }
+
     @Test func aProfileOfTwentyThousandRegionsIsAnswered() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

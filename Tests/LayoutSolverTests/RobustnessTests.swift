@@ -169,6 +169,29 @@ struct RobustnessTests {
         }
     }
 
+    // MARK: - QEMU command lines (verify --qemu-args)
+
+    /// Regression: a fraction whose digits are not ASCII ("1.½G") passed `isNumber` and then
+    /// crashed on a force-unwrapped `UInt64(String(digit))`.
+    @Test(arguments: ["-m 1.½G", "-m 1.٣G", "-m ½.5G", "-m size=2.Ⅻ5G", "-m 4G -object memory-backend-ram,id=m,size=1.½G"])
+    func nonASCIIFractionsAreInputErrors(line: String) {
+        #expect(throws: InputError.self, "\(line)") { try QEMUArgumentParser.parse(line) }
+    }
+
+    @Test func fractionsWithASCIIDigitsStillParse() throws {
+        #expect(try QEMUArgumentParser.parse("-m 1.5G").ramSize == 3 << 29)
+        #expect(try QEMUArgumentParser.parse("-m 0.25T").ramSize == 1 << 38)
+    }
+
+    /// Regression (found by .ci/fuzz): a quote followed by a combining mark was one Character,
+    /// so it did not open a quote and the words differed from what a shell passes.
+    @Test func shellWordsAreSplitByScalarNotByGrapheme() throws {
+        #expect(try ShellWords.split("-machine type='\u{0352}x y'", source: "t") == ["-machine", "type=\u{0352}x y"])
+        #expect(try ShellWords.split("a\\\u{301}b c", source: "t") == ["a\u{301}b", "c"])
+        #expect(try ShellWords.split("-m 4G\r\n-cpu host", source: "t") == ["-m", "4G\r", "-cpu", "host"])
+        #expect(throws: InputError.self) { try ShellWords.split("-m '4G", source: "t") }
+    }
+
     // MARK: - bad VM specs
 
     @Test(arguments: [

@@ -143,7 +143,7 @@ public enum QEMUArgumentParser {
         if let unit = trimmed.uppercased().last.flatMap({ units[$0] }) {
             let number = trimmed.dropLast()
             let pieces = number.split(separator: ".", omittingEmptySubsequences: false)
-            if pieces.count == 2, let whole = UInt64(pieces[0]), !pieces[1].isEmpty, pieces[1].allSatisfy(\.isNumber), pieces[1].count <= 9 {
+            if pieces.count == 2, let whole = UInt64(pieces[0]), !pieces[1].isEmpty, pieces[1].allSatisfy({ $0.isASCII && $0.isNumber }), pieces[1].count <= 9 {
                 var fraction: UInt64 = 0
                 var scale: UInt64 = 1
                 for digit in pieces[1] { fraction = fraction * 10 + UInt64(String(digit))!; scale *= 10 }
@@ -200,14 +200,16 @@ public enum QEMUArgumentParser {
 }
 
 /// POSIX shell word splitting for a pasted command line: quotes and backslashes, no expansion.
+/// By Unicode scalar, as a shell reads bytes: as Characters, a quote followed by a combining mark
+/// was one grapheme and stopped being a quote (found by .ci/fuzz).
 enum ShellWords {
     static func split(_ line: String, source: String) throws -> [String] {
         var words: [String] = []
-        var current = ""
+        var current = String.UnicodeScalarView()
         var inWord = false
-        var quote: Character?
+        var quote: Unicode.Scalar?
         var escaped = false
-        for character in line {
+        for character in line.unicodeScalars {
             if escaped {
                 if character != "\n" { current.append(character) }
                 escaped = false
@@ -222,14 +224,14 @@ enum ShellWords {
             case "\\": escaped = true
             case "'", "\"": quote = character; inWord = true
             case " ", "\t", "\n":
-                if inWord { words.append(current); current = ""; inWord = false }
+                if inWord { words.append(String(current)); current = String.UnicodeScalarView(); inWord = false }
             default:
                 current.append(character)
                 inWord = true
             }
         }
         if quote != nil { throw InputError(source: source, message: "unterminated quote in the QEMU command line") }
-        if inWord { words.append(current) }
+        if inWord { words.append(String(current)) }
         return words
     }
 }

@@ -18,7 +18,8 @@
 struct GapBound: Equatable {
     /// At least this many DIMMs in any solution (stage 1).
     var dimms: Int
-    /// At most this much boot RAM, in placement units, with `dimms` DIMMs (stage 2).
+    /// At most this much boot RAM, in placement units, in any solution (stage 2): every solution
+    /// places at least `dimmRAM` DIMM units. With `dimms`, a cut PlacementMIP adds to every model.
     var boot: UInt64
     /// No such solution has its highest DIMM below gap `top - 1` (stage 3).
     var top: Int
