@@ -6,6 +6,7 @@
 #include "glpk_guard.h"
 
 #include <glpk.h>
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,6 +103,15 @@ static int bound_type(double lower, double upper) {
     return GLP_FR;
 }
 
+/* Branch-and-bound callback: keeps the incumbent's relative gap (glp_ios_mip_gap), which the
+   public API offers only inside the search, so a time-limited answer can say how far from proven
+   optimal it is. */
+static void record_gap(glp_tree *tree, void *info) {
+    lsg_result *r = info;
+    int reason = glp_ios_reason(tree);
+    if (reason == GLP_IBINGO || reason == GLP_ISELECT || reason == GLP_IBRANCH) r->mip_gap = glp_ios_mip_gap(tree);
+}
+
 typedef struct solve_context {
     const lsg_problem *p;
     lsg_result *r;
@@ -145,12 +155,16 @@ static void solve_body(void *raw) {
     parm.tol_int = p->tol_int;
     parm.mip_gap = p->mip_gap;
     if (p->branching != LSG_BRANCH_DEFAULT) parm.bt_tech = p->branching;
+    r->mip_gap = DBL_MAX;
+    parm.cb_func = record_gap;
+    parm.cb_info = r;
 
     double start = now_seconds();
     r->intopt_return = glp_intopt(prob, &parm);
     r->seconds = now_seconds() - start;
 
     r->mip_status = glp_mip_status(prob);
+    if (r->mip_status == GLP_OPT) r->mip_gap = 0.0;
     r->objective = glp_mip_obj_val(prob);
     for (int j = 0; j < p->num_cols; j++) r->col_values[j] = glp_mip_col_val(prob, j + 1);
 

@@ -224,6 +224,9 @@ struct GLPKBackendTests {
         #expect(solution.status == .feasible)
         #expect(Self.satisfies(model, solution.values))
         #expect(solution.seconds < 1)
+        // The incumbent's gap, read from GLPK's search tree: not proven optimal, but bounded.
+        let gap = try #require(solution.gap)
+        #expect(gap > 0 && gap < 1)
     }
 
     @Test func mipGapStopsEarlyAsFeasible() throws {
@@ -233,6 +236,7 @@ struct GLPKBackendTests {
         #expect(exact.status == .optimal)
         // GLP_EMIPGAP: good enough by request, not proven, hence feasible rather than optimal.
         #expect(rough.status == .feasible)
+        #expect(exact.gap == 0 && (rough.gap ?? 1) <= 0.01)
         #expect(rough.objective >= exact.objective * 0.99 && rough.objective <= exact.objective)
         #expect(Self.satisfies(model, rough.values))
     }

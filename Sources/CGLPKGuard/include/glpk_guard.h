@@ -73,6 +73,7 @@ typedef struct lsg_result {
     int mip_status;      /* glp_mip_status (GLP_OPT, GLP_FEAS, GLP_NOFEAS, GLP_UNDEF) */
     double objective;    /* glp_mip_obj_val */
     double seconds;      /* wall time inside glp_intopt */
+    double mip_gap;      /* relative gap of the incumbent when glp_intopt stopped (0 when optimal, DBL_MAX without one) */
     double *col_values;  /* caller-owned, num_cols entries; filled from glp_mip_col_val */
 } lsg_result;
 

@@ -54,6 +54,7 @@ extension MachinePlanner {
             statistics.binaries = max(statistics.binaries, mipStatistics.binaries)
             statistics.glpkSolves += mipStatistics.solves
             statistics.hitTimeLimit = statistics.hitTimeLimit || mipStatistics.timedOut
+            if let gap = mipStatistics.worstGap { statistics.optimalityGap = max(statistics.optimalityGap ?? 0, gap) }
             guard case .solved(let answer) = outcome else {
                 return .failure(.init(message: "\(scenario): not enough DMA-addressable room for \(ByteCount.format(spec.ram))", hosts: [], holes: []))
             }

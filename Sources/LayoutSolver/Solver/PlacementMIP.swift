@@ -20,6 +20,8 @@ struct PlacementMIP {
         var solves = 0
         var glpkSeconds = 0.0
         var timedOut = false
+        /// The largest relative gap of a stage that stopped at the time limit with an incumbent.
+        var worstGap: Double?
     }
 
     enum Outcome {
@@ -109,7 +111,9 @@ struct PlacementMIP {
             statistics.glpkSeconds += solution.seconds
             switch solution.status {
             case .optimal: break
-            case .feasible: statistics.timedOut = true
+            case .feasible:
+                statistics.timedOut = true
+                statistics.worstGap = max(statistics.worstGap ?? 0, solution.gap ?? .infinity)
             case .infeasible: return nil
             case .noSolutionInTime: throw SolveTimedOut(seconds: Double(options.timeLimitMilliseconds) / 1000)
             }

@@ -26,6 +26,8 @@ public struct SolveStatistics: Equatable, Sendable {
     public var verifySeconds = 0.0
     /// A stage hit the time limit and returned its best incumbent: the answer may not be optimal.
     public var hitTimeLimit = false
+    /// The largest relative optimality gap GLPK reported at the time limit (nil when every stage was optimal).
+    public var optimalityGap: Double?
 }
 
 /// A verified layout and everything said about it.

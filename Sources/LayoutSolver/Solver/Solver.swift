@@ -41,6 +41,10 @@ public enum Solver {
             switch ProgrammablePlacer.place(for: layout, fleet: fleet) {
             case .placed(let placements):
                 var layout = layout
+                if statistics.hitTimeLimit {
+                    let gap = statistics.optimalityGap.map { $0.isFinite ? String(format: "%.2f%%", $0 * 100) : "unknown" } ?? "unknown"
+                    layout.notes.append("GLPK stopped at the time limit: this layout is verified but not proven optimal (optimality gap \(gap)); a longer --time-limit may find a better one.")
+                }
                 if vm.viommu == .virtioIOMMU {
                     layout.viommu = VIOMMUPlan.make(fleet: fleet, programmable: placements, qemu: vm.qemu)
                 }

@@ -37,12 +37,14 @@ public enum GLPKBackend {
     static func solve(_ model: MIPModel, options: MIPOptions, branching: Branching) throws(GLPKError) -> MIPSolution {
         try validate(options)
         let flat = try GLPKFlatProblem(model, integralityTolerance: options.integralityTolerance)
-        func solution(_ status: MIPSolution.Status, values: [Double] = [], objective: Double = .nan, seconds: Double = 0) -> MIPSolution {
-            MIPSolution(
+        func solution(_ status: MIPSolution.Status, values: [Double] = [], objective: Double = .nan, seconds: Double = 0, gap: Double? = nil) -> MIPSolution {
+            var solution = MIPSolution(
                 status: status, values: values, objective: objective,
                 rows: model.constraints.count, columns: model.variables.count, binaries: model.binaryCount,
                 seconds: seconds
             )
+            if let gap { solution.gap = gap }
+            return solution
         }
         if flat.emptyIntegerDomain != nil {
             return solution(.infeasible)
@@ -53,7 +55,8 @@ public enum GLPKBackend {
         case .optimal:
             return solution(.optimal, values: rounded(raw.values, model), objective: raw.objective, seconds: raw.seconds)
         case .feasible:
-            return solution(.feasible, values: rounded(raw.values, model), objective: raw.objective, seconds: raw.seconds)
+            return solution(.feasible, values: rounded(raw.values, model), objective: raw.objective, seconds: raw.seconds,
+                            gap: raw.gap < Double.greatestFiniteMagnitude ? raw.gap : nil)
         case let other:
             return solution(other, seconds: raw.seconds)
         }
@@ -109,6 +112,8 @@ public enum GLPKBackend {
         var objective: Double
         var seconds: Double
         var values: [Double]
+        /// glp_ios_mip_gap at the last search event; DBL_MAX without an incumbent.
+        var gap: Double
     }
 
     /// The only place Swift hands memory to GLPK; every pointer lives for the duration of one
@@ -156,7 +161,7 @@ public enum GLPKBackend {
         case LSG_OK:
             return RawResult(
                 intoptReturn: result.intopt_return, mipStatus: result.mip_status,
-                objective: result.objective, seconds: result.seconds, values: values
+                objective: result.objective, seconds: result.seconds, values: values, gap: result.mip_gap
             )
         case LSG_BAD_INPUT:
             throw .invalidModel(message(errorText))

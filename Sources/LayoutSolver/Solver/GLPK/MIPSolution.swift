@@ -25,6 +25,9 @@ public struct MIPSolution: Sendable {
     public var binaries: Int
     /// Wall time spent inside `glp_intopt`.
     public var seconds: Double
+    /// The incumbent's relative optimality gap when GLPK stopped: 0 when proven optimal, nil
+    /// when there is no incumbent.
+    public var gap: Double?
 
     public init(status: Status, values: [Double], objective: Double, rows: Int, columns: Int, binaries: Int, seconds: Double) {
         self.status = status
@@ -34,5 +37,6 @@ public struct MIPSolution: Sendable {
         self.columns = columns
         self.binaries = binaries
         self.seconds = seconds
+        self.gap = status == .optimal ? 0 : nil
     }
 }
