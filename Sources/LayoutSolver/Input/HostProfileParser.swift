@@ -6,13 +6,7 @@ public enum HostProfileParser {
 
     /// Parses one profile from bytes; `source` names the file in errors.
     public static func parse(_ bytes: [UInt8], source: String) throws -> HostProfile {
-        let root: JSONNode
-        do {
-            root = try JSONParser.parse(bytes)
-        } catch {
-            throw InputError(source: source, line: error.line, message: "not valid JSON: \(error.message)")
-        }
-        return try parse(JSONReader(source: source, node: root), file: source)
+        return try parse(try JSONReader.document(bytes, source: source), file: source)
     }
 
     static func parse(_ reader: JSONReader, file: String) throws -> HostProfile {

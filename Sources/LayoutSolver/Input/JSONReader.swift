@@ -11,6 +11,15 @@ struct JSONReader {
         self.path = path
     }
 
+    /// The root of a whole document, with a syntax error turned into an input error naming the line.
+    static func document(_ bytes: [UInt8], source: String) throws -> JSONReader {
+        do {
+            return JSONReader(source: source, node: try JSONParser.parse(bytes))
+        } catch {
+            throw InputError(source: source, line: error.line, message: "not valid JSON: \(error.message)")
+        }
+    }
+
     func error(_ message: String) -> InputError {
         InputError(source: source, path: path, line: node.line, message: message)
     }

@@ -2,11 +2,7 @@
 /// knobs with the machine model, so a check of an existing VM never trusts the file's regions.
 public enum LayoutReader {
     public static func read(_ bytes: [UInt8], source: String) throws -> GuestLayout {
-        let root: JSONNode
-        do { root = try JSONParser.parse(bytes) } catch {
-            throw InputError(source: source, line: error.line, message: "not valid JSON: \(error.message)")
-        }
-        let reader = JSONReader(source: source, node: root)
+        let reader = try JSONReader.document(bytes, source: source)
         var object = try reader.object()
         let schemaReader = try object.required("schema")
         guard try schemaReader.string() == LayoutJSON.schema else {

@@ -44,13 +44,7 @@ public struct SolveRequest: Sendable {
     /// Reads a request document; `source` names it in errors. Throws ``InputError`` or ``InputErrors``
     /// naming the request's JSON path and line, also for inline host profiles and VM specs.
     public static func parse(_ bytes: [UInt8], source: String) throws -> SolveRequest {
-        let root: JSONNode
-        do {
-            root = try JSONParser.parse(bytes)
-        } catch {
-            throw InputError(source: source, line: error.line, message: "not valid JSON: \(error.message)")
-        }
-        let reader = JSONReader(source: source, node: root)
+        let reader = try JSONReader.document(bytes, source: source)
         var object = try reader.object()
         let schemaReader = try object.required("schema")
         let schemaText = try schemaReader.string()

@@ -3,13 +3,8 @@ public enum VMSpecParser {
     static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "pci_hole32", "cpu_model", "cpu_vendor", "p2p", "qemu", "hotplug", "viommu", "note"]
 
     public static func parse(_ bytes: [UInt8], source: String) throws -> VMSpec {
-        let root: JSONNode
-        do {
-            root = try JSONParser.parse(bytes)
-        } catch {
-            throw InputError(source: source, line: error.line, message: "not valid JSON: \(error.message)")
-        }
-        let reader = JSONReader(source: source, node: root)
+        let reader = try JSONReader.document(bytes, source: source)
+        let root = reader.node
         var object = try reader.object()
         let schemaReader = try object.required("schema")
         let schema = try schemaReader.string()
