@@ -44,7 +44,7 @@ struct DIMMGap: Equatable {
     var capacity: UInt64
 }
 
-/// The numbers the q35 MIP is built from, in bytes; the MIP itself works in `unit`s.
+/// The numbers the placement MIP is built from, in bytes; the MIP itself works in `unit`s.
 struct PlacementInput {
     var scenario: PlacementScenario
     var unit: UInt64
