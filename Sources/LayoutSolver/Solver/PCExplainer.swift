@@ -1,4 +1,4 @@
-/// Says why no q35 layout exists, in numbers a person can act on: which hosts, which regions,
+/// Says why no pc/q35 layout exists, in numbers a person can act on: which hosts, which regions,
 /// how much room there is and how much the VM needs.
 struct PCExplainer {
     typealias C = PCConstants
