@@ -47,14 +47,8 @@ struct PCExplainer {
         let tailRoom = (try? hole64Size.checkedAdd(spec.userHotplugBytes).checkedAdd(UInt64(spec.slots + 1) * Sizes.gib)) ?? .max
         let ceiling = vendorNeutral ? min(cpuLimit, C.AMD_HT_START) : cpuLimit
         let aboveLimit = ceiling > tailRoom ? min(dmaLimit, ceiling - tailRoom) : 0
-        var aboveRoom: UInt64 = 0
-        if aboveLimit > C.above4GStartDefault {
-            for gap in fleet.forbidden.gaps(within: AddressRange(start: C.above4GStartDefault, last: aboveLimit - 1)!) {
-                if let start = try? gap.start.alignedUp(unit), let end = (gap.end ?? .max).alignedDown(unit) as UInt64?, end > start {
-                    aboveRoom += end - start
-                }
-            }
-        }
+        let aboveRoom = aboveLimit > C.above4GStartDefault
+            ? fleet.forbidden.freeBytes(within: AddressRange(start: C.above4GStartDefault, last: aboveLimit - 1)!, alignment: unit) : 0
         let room = lowRoom + aboveRoom
         if spec.ram > room {
             let inside = fleet.holes.filter { $0.range.start < dmaLimit && $0.range.last >= C.above4GStartDefault && $0.reason != .beyondIOMMUWidth(bits: fleet.minIOMMUBits) }

@@ -112,13 +112,7 @@ struct VirtSolver: MachinePlanner {
         }
         let dmaBits = min(ipaBits, fleet.minIOMMUBits)
         let limit = Sizes.limit(bits: dmaBits) ?? .max
-        var room: UInt64 = 0
-        for gap in fleet.forbidden.gaps(within: AddressRange(start: C.VIRT_MEM_BASE, last: limit - 1)!) {
-            if let start = try? gap.start.alignedUp(unit) {
-                let end = (gap.end ?? .max).alignedDown(unit)
-                if end > start { room += end - start }
-            }
-        }
+        let room = fleet.forbidden.freeBytes(within: AddressRange(start: C.VIRT_MEM_BASE, last: limit - 1)!, alignment: unit)
         if spec.ram > room {
             let inside = fleet.holes.filter { $0.range.start < limit && $0.range.last >= C.VIRT_MEM_BASE }
             return NoLayoutExists(vmName: spec.name, conflicts: [.init(

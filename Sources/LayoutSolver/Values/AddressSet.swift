@@ -60,6 +60,16 @@ public struct AddressSet: Equatable, Sendable, CustomStringConvertible {
         return gaps
     }
 
+    /// Bytes outside the set within `bounds`, counting each gap only between its `alignment`
+    /// boundaries: how much RAM the gaps can hold in pieces of that granule.
+    public func freeBytes(within bounds: AddressRange, alignment: UInt64) -> UInt64 {
+        gaps(within: bounds).reduce(UInt64(0)) { total, gap in
+            guard let start = try? gap.start.alignedUp(alignment) else { return total }
+            let end = (gap.end ?? .max).alignedDown(alignment)
+            return end > start ? total &+ (end - start) : total
+        }
+    }
+
     /// The first address at or after `address` that is in the set, if any.
     public func firstAddress(atOrAfter address: UInt64) -> UInt64? {
         guard let index = firstIndex(endingAtOrAfter: address) else { return nil }
