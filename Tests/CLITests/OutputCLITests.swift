@@ -149,35 +149,7 @@ struct OutputCLITests {
         #expect(status == 0, "\(output)")
     }
 
-    /// SchemaTests' validator, with every schema in Schemas/ registered so the request's
-    /// references to the host and VM schemas resolve.
     func validate(schema: String, files: [String]) throws -> (Int32, String) {
-        let script = """
-            import glob, json, sys
-            from jsonschema import Draft202012Validator
-            from referencing import Registry, Resource
-            schemas = [json.load(open(path)) for path in sorted(glob.glob("Schemas/*.schema.json"))]
-            registry = Registry().with_resources([(schema["$id"], Resource.from_contents(schema)) for schema in schemas])
-            schema = json.load(open(sys.argv[1]))
-            Draft202012Validator.check_schema(schema)
-            validator = Draft202012Validator(schema, registry=registry)
-            failures = 0
-            for path in sys.argv[2:]:
-                for error in validator.iter_errors(json.load(open(path))):
-                    failures += 1
-                    print(f"{path}: {'/'.join(map(str, error.absolute_path))}: {error.message}")
-            sys.exit(1 if failures else 0)
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, schema] + files
-        process.currentDirectoryURL = CLITests.repository
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try SchemaTests().validate(schema: schema, files: files)
     }
 }

@@ -5,12 +5,17 @@ import Testing
 /// (Python's jsonschema, installed by .ci/run).
 @Suite("JSON Schemas")
 struct SchemaTests {
+    /// Every schema in Schemas/ is registered, so the request schema's references to the host and
+    /// VM schemas resolve; arguments are the schema to check against, then the files.
     static let validator = """
-        import json, sys
+        import glob, json, sys
         from jsonschema import Draft202012Validator
+        from referencing import Registry, Resource
+        schemas = [json.load(open(path)) for path in sorted(glob.glob("Schemas/*.schema.json"))]
+        registry = Registry().with_resources([(schema["$id"], Resource.from_contents(schema)) for schema in schemas])
         schema = json.load(open(sys.argv[1]))
         Draft202012Validator.check_schema(schema)
-        validator = Draft202012Validator(schema)
+        validator = Draft202012Validator(schema, registry=registry)
         failures = 0
         for path in sys.argv[2:]:
             for error in validator.iter_errors(json.load(open(path))):

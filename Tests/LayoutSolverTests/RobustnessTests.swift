@@ -24,20 +24,17 @@ struct RobustnessTests {
     }
 
     func profileError(_ bytes: [UInt8]) -> InputError? {
-        do {
-            _ = try HostProfileParser.parse(bytes, source: "host.json")
-            return nil
-        } catch let error as InputError {
-            return error
-        } catch {
-            Issue.record("not an InputError: \(error)")
-            return nil
-        }
+        inputError { _ = try HostProfileParser.parse(bytes, source: "host.json") }
     }
 
     func vmError(_ bytes: [UInt8]) -> InputError? {
+        inputError { _ = try VMSpecParser.parse(bytes, source: "vm.json") }
+    }
+
+    /// The InputError `parse` throws, nil when it accepts the input; any other error is a test failure.
+    func inputError(_ parse: () throws -> Void) -> InputError? {
         do {
-            _ = try VMSpecParser.parse(bytes, source: "vm.json")
+            try parse()
             return nil
         } catch let error as InputError {
             return error
