@@ -21,7 +21,24 @@ let package = Package(
             path: "Sources/CGLPKGuard",
             linkerSettings: [.linkedLibrary("glpk")]
         ),
-        .target(name: "LayoutSolver", dependencies: ["CGLPKGuard"], path: "Sources/LayoutSolver"),
+        // The library's layers, each a target so the compiler enforces one direction of dependence:
+        // values and validated inputs -> machine models -> placement -> outputs -> probe / fleet check
+        // -> the LayoutSolver umbrella (the product) -> the CLI. docs/architecture.md shows the graph.
+        .target(name: "LayoutCore", path: "Sources/LayoutCore"),
+        .target(name: "LayoutMachines", dependencies: ["LayoutCore"], path: "Sources/LayoutMachines"),
+        .target(name: "LayoutPlacement", dependencies: ["LayoutCore", "LayoutMachines", "CGLPKGuard"], path: "Sources/LayoutPlacement"),
+        .target(name: "LayoutOutputs", dependencies: ["LayoutCore", "LayoutMachines", "LayoutPlacement"], path: "Sources/LayoutOutputs"),
+        .target(name: "LayoutProbe", dependencies: ["LayoutCore"], path: "Sources/LayoutProbe"),
+        .target(
+            name: "LayoutFleetCheck",
+            dependencies: ["LayoutCore", "LayoutMachines", "LayoutPlacement", "LayoutOutputs"],
+            path: "Sources/LayoutFleetCheck"
+        ),
+        .target(
+            name: "LayoutSolver",
+            dependencies: ["LayoutCore", "LayoutMachines", "LayoutPlacement", "LayoutOutputs", "LayoutProbe", "LayoutFleetCheck"],
+            path: "Sources/LayoutSolver"
+        ),
         .executableTarget(
             name: "layoutsolve",
             dependencies: [

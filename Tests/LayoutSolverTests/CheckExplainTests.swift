@@ -1,5 +1,11 @@
 import Foundation
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 /// Fleets whose conflicts are known by construction: the explanation must name exactly those

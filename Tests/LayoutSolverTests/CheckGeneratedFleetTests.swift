@@ -1,5 +1,11 @@
 import Foundation
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 /// A 10,000-host fleet of a few dozen platform kinds, written as profile files and checked end to

@@ -3,6 +3,12 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 @Suite("check: the repository's own fleets, reports and baselines")
@@ -123,7 +129,7 @@ struct CheckReportTests {
         big.cpuVendor = .intel
         let shapes = try CheckInput.loadShapes(paths: [Fixture.path("Examples/vm/db-64g.json"), Fixture.path("Examples/vm/p2p-gpu-16g.json")])
             + [ShapeDocument(file: "big-intel.json", spec: big, name: "big-intel")]
-        let baseline = try BaselineSource.load(old.path)
+        let baseline = try FleetCheck.BaselineFleet.load(paths: [old.path])
         let report = try FleetCheck().run(profiles: try CheckInput.loadProfiles(paths: [new.path]), shapes: shapes, baseline: baseline)
         let byName = Dictionary(uniqueKeysWithValues: report.shapes.map { ($0.name, $0) })
         guard case .layoutChanged(let before, let after)? = byName["db-64g"]?.change else {
@@ -143,7 +149,7 @@ struct CheckReportTests {
         #expect(allowed.exitCode == 0 && CheckTextReport.render(allowed).contains("layout CHANGED"))
 
         // The other way round, the big VM stops fitting: a failure even with layout changes allowed.
-        let reverse = try FleetCheck(options: allow).run(profiles: try CheckInput.loadProfiles(paths: [old.path]), shapes: [shapes[2]], baseline: try BaselineSource.load(new.path))
+        let reverse = try FleetCheck(options: allow).run(profiles: try CheckInput.loadProfiles(paths: [old.path]), shapes: [shapes[2]], baseline: try FleetCheck.BaselineFleet.load(paths: [new.path]))
         guard case .stoppedFitting? = reverse.shapes[0].change else { Issue.record("\(String(describing: reverse.shapes[0].change))"); return }
         #expect(reverse.exitCode == 1)
     }
@@ -152,42 +158,7 @@ struct CheckReportTests {
         let folder = Fixture.path("Examples/fleets/mixed-x86")
         let report = try FleetCheck().run(
             profiles: try CheckInput.loadProfiles(paths: [folder]), shapes: try CheckInput.loadShapes(paths: [Fixture.path("Examples/vm/db-64g.json")]),
-            baseline: try BaselineSource.load(folder))
+            baseline: try FleetCheck.BaselineFleet.load(paths: [folder]))
         #expect(report.shapes[0].change == .unchanged && report.exitCode == 0)
-    }
-
-    func git(_ arguments: [String], in folder: URL) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "user.name=check", "-c", "user.email=check@example.invalid", "-c", "commit.gpgsign=false"] + arguments
-        process.currentDirectoryURL = folder
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "git \(arguments)")
-    }
-
-    @Test func aBaselineFromAGitRevision() throws {
-        let repository = try CheckFixture.temporaryFolder("git")
-        defer { try? FileManager.default.removeItem(at: repository) }
-        let fleet = repository.appendingPathComponent("fleet")
-        try copyFleet("Examples/fleets/mixed-x86", to: fleet)
-        try git(["init", "-q"], in: repository)
-        try git(["add", "fleet"], in: repository)
-        try git(["commit", "-q", "-m", "fleet"], in: repository)
-        try FileManager.default.copyItem(atPath: Fixture.path("Examples/fleets/xeon-rmrr-strict/intel-xeon-vtd48-rmrr-direct.json"), toPath: fleet.appendingPathComponent("strict.json").path)
-
-        let baseline = try BaselineSource.load("git:HEAD:fleet/", workingDirectory: repository.path)
-        #expect(baseline.documents.count == 4 && baseline.documents.allSatisfy { $0.profile != nil && $0.file.hasPrefix("HEAD:fleet/") })
-        let report = try FleetCheck().run(
-            profiles: try CheckInput.loadProfiles(paths: [fleet.path]), shapes: try CheckInput.loadShapes(paths: [Fixture.path("Examples/vm/db-64g.json")]),
-            baseline: baseline)
-        guard case .layoutChanged? = report.shapes[0].change else { Issue.record("\(String(describing: report.shapes[0].change))"); return }
-        #expect(report.baseline?.added == ["intel-xeon-vtd48-rmrr-direct"])
-
-        #expect(throws: InputError.self) { try BaselineSource.load("git:no-such-revision:fleet", workingDirectory: repository.path) }
-        #expect(throws: InputError.self) { try BaselineSource.load("git:HEAD", workingDirectory: repository.path) }
-        #expect(throws: InputError.self) { try BaselineSource.load("git:HEAD:elsewhere", workingDirectory: repository.path) }
     }
 }

@@ -1,4 +1,10 @@
 import Foundation
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 /// Helpers for the fleet-check tests: documents without files, folders of profiles, and a

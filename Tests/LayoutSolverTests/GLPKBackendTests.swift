@@ -1,6 +1,12 @@
 import Dispatch
 import Foundation
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 // Serialized so the time-limit tests are not starved by the concurrency test's eight threads:

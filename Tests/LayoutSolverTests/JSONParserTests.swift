@@ -1,4 +1,10 @@
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 @Suite("Strict JSON parsing")

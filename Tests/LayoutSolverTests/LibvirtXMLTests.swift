@@ -3,6 +3,12 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 /// The libvirt output says exactly what the QEMU arguments say, and libvirt's own schema accepts

@@ -1,4 +1,10 @@
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 /// The derivation against what QEMU 7.2.22 was seen to do (shared/domain/qemu-layout.md, [run] facts).

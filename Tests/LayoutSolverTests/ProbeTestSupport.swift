@@ -1,4 +1,10 @@
 import Foundation
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 /// The probe's fixture trees (copies of real hosts' sys/, proc/ and etc/ files, see

@@ -1,4 +1,10 @@
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 @Suite("Random fleets: an independent check and an exhaustive search agree with the solver")

@@ -1,6 +1,12 @@
 import FleetGenerator
 import Foundation
 import Testing
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 /// Hostile and broken input must end in an InputError that says where and what, never a crash,

@@ -1,4 +1,10 @@
 import Foundation
+@testable import LayoutCore
+@testable import LayoutFleetCheck
+@testable import LayoutMachines
+@testable import LayoutOutputs
+@testable import LayoutPlacement
+@testable import LayoutProbe
 @testable import LayoutSolver
 
 /// Small helpers to write hosts and VMs in tests the way profiles write them.

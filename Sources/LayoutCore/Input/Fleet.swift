@@ -1,0 +1,111 @@
+/// A host region that no guest DMA target may touch, and where it comes from.
+package struct Hole: Equatable, Sendable {
+    package enum Reason: Equatable, Sendable {
+        case reserved(ReservedType)
+        /// Outside the usable IOVA ranges the host reports.
+        case outsideIOVARanges
+        /// At or past 2^address_bits of the host's IOMMU.
+        case beyondIOMMUWidth(bits: Int)
+        /// The place chosen for a host's programmable window.
+        case programmableWindow
+    }
+
+    package var range: AddressRange
+    package var host: String
+    package var reason: Reason
+    package var note: String?
+    /// JSON path in the host's profile.
+    package var path: String
+
+    /// `amd-epyc-7003: reserved 0xfd00000000-0xffffffffff (HyperTransport)`.
+    package var label: String {
+        let what: String
+        switch reason {
+        case .reserved(let type): what = type.rawValue
+        case .outsideIOVARanges: what = "outside usable iova_ranges"
+        case .beyondIOMMUWidth(let bits): what = "past the IOMMU's \(bits)-bit address width"
+        case .programmableWindow: what = "sw-msi window"
+        }
+        return "\(host): \(what) \(range)" + (note.map { " (\($0))" } ?? "")
+    }
+
+    package init(range: AddressRange, host: String, reason: Reason, note: String? = nil, path: String) {
+        self.range = range
+        self.host = host
+        self.reason = reason
+        self.note = note
+        self.path = path
+    }
+}
+
+/// The hosts of a migration set reduced to what constrains a layout: one merged set of holes,
+/// the narrowest widths, and who imposes each. Its size depends on the distinct holes, not on
+/// the number of hosts.
+package struct Fleet: Sendable {
+    package let hosts: [HostProfile]
+    package let holes: [Hole]
+    /// The union of all holes: what no DMA target may overlap.
+    package let forbidden: AddressSet
+    package let minCPUPhysBits: Int
+    package let minIOMMUBits: Int
+    package let strictRelaxable: Bool
+
+    /// Validates the set and merges the hosts' holes; hosts are sorted by name so file order never matters.
+    package init(hosts: [HostProfile], strictRelaxable: Bool = false) throws {
+        guard !hosts.isEmpty else { throw InputError(source: "--hosts", message: "no host profiles given; a layout needs at least one host") }
+        var seen: [String: HostProfile] = [:]
+        for host in hosts {
+            if let earlier = seen[host.name] {
+                throw InputError(source: host.file, path: "$.name", message: "host name \"\(host.name)\" is also used by \(earlier.file); every host in a set needs its own name")
+            }
+            seen[host.name] = host
+        }
+        self.hosts = hosts.sorted { $0.name < $1.name }
+        self.strictRelaxable = strictRelaxable
+        var holes: [Hole] = []
+        for host in self.hosts {
+            holes.append(contentsOf: Self.holes(of: host, strictRelaxable: strictRelaxable))
+        }
+        self.holes = holes.sorted { ($0.range, $0.host) < ($1.range, $1.host) }
+        self.forbidden = AddressSet(holes.map(\.range))
+        self.minCPUPhysBits = self.hosts.map(\.cpuPhysBits).min()!
+        self.minIOMMUBits = self.hosts.map(\.iommuAddressBits).min()!
+    }
+
+    private init(hosts: [HostProfile], holes: [Hole], strictRelaxable: Bool) {
+        self.hosts = hosts
+        self.holes = holes.sorted { ($0.range, $0.host) < ($1.range, $1.host) }
+        self.forbidden = AddressSet(holes.map(\.range))
+        self.minCPUPhysBits = hosts.map(\.cpuPhysBits).min()!
+        self.minIOMMUBits = hosts.map(\.iommuAddressBits).min()!
+        self.strictRelaxable = strictRelaxable
+    }
+
+    /// The same fleet with extra holes (the chosen places of programmable windows).
+    package func adding(_ extra: [Hole]) -> Fleet { Fleet(hosts: hosts, holes: holes + extra, strictRelaxable: strictRelaxable) }
+
+    /// Every range of one host that a DMA target must avoid.
+    package static func holes(of host: HostProfile, strictRelaxable: Bool) -> [Hole] {
+        var holes: [Hole] = []
+        for region in host.reserved where region.type.blocksDMA(strictRelaxable: strictRelaxable) {
+            holes.append(Hole(range: region.range, host: host.name, reason: .reserved(region.type), note: region.note, path: region.path))
+        }
+        if let usable = host.iovaRanges {
+            for gap in AddressSet(usable).gaps(within: AddressRange(start: 0, last: .max)!) {
+                holes.append(Hole(range: gap, host: host.name, reason: .outsideIOVARanges, path: "$.iova_ranges"))
+            }
+        }
+        if let limit = Sizes.limit(bits: host.iommuAddressBits) {
+            holes.append(Hole(range: AddressRange(start: limit, last: .max)!, host: host.name, reason: .beyondIOMMUWidth(bits: host.iommuAddressBits), path: "$.iommu.address_bits"))
+        }
+        return holes
+    }
+
+    /// The holes of individual hosts that overlap `range`, for explanations.
+    package func holes(overlapping range: AddressRange) -> [Hole] { holes.filter { $0.range.overlaps(range) } }
+
+    package var hostsWithNarrowestCPU: [String] { hosts.filter { $0.cpuPhysBits == minCPUPhysBits }.map(\.name) }
+    package var hostsWithNarrowestIOMMU: [String] { hosts.filter { $0.iommuAddressBits == minIOMMUBits }.map(\.name) }
+
+    package var vendors: Set<String> { Set(hosts.map(\.cpuVendor)) }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Reads profiles and specs from files and folders, the way the command line and provisioning
+/// tools name them.
+package enum InputLoader {
+    /// Profiles from files and folders (every `*.json` directly inside a folder), in name order.
+    /// Every profile is read even after one fails, so all errors are reported together.
+    package static func loadHosts(paths: [String]) throws -> [HostProfile] {
+        guard !paths.isEmpty else { throw InputError(source: "--hosts", message: "no host profiles given") }
+        var files: [String] = []
+        var errors: [InputError] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                errors.append(InputError(source: path, message: "no such file or folder"))
+                continue
+            }
+            if isDirectory.boolValue {
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                    errors.append(InputError(source: path, message: "cannot list this folder (permissions?)"))
+                    continue
+                }
+                let profiles = names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+                if profiles.isEmpty { errors.append(InputError(source: path, message: "the folder holds no *.json host profiles")) }
+                files.append(contentsOf: profiles.map { (path as NSString).appendingPathComponent($0) })
+            } else {
+                files.append(path)
+            }
+        }
+        var seen: [String: String] = [:]
+        var hosts: [HostProfile] = []
+        for file in files {
+            let canonical = canonicalPath(file)
+            if let first = seen[canonical] {
+                errors.append(InputError(source: file, message: "the same file is given twice (also as \(first))"))
+                continue
+            }
+            seen[canonical] = file
+            do {
+                hosts.append(try HostProfileParser.parse(try readBytes(file), source: file))
+            } catch let error as InputError {
+                errors.append(error)
+            }
+        }
+        if errors.count == 1 { throw errors[0] }
+        if !errors.isEmpty { throw InputErrors(errors: errors) }
+        return hosts
+    }
+
+    /// One spelling per file, so a file named twice (`./a.json`, a symlink) is found. realpath(3)
+    /// rather than URL's resolvingSymlinksInPath, which cost as much as parsing the profile itself
+    /// in a 10,000-host fleet.
+    package static func canonicalPath(_ file: String) -> String {
+        if let resolved = realpath(file, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        return URL(fileURLWithPath: file).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    /// One VM spec (`layoutsolve/vm/v1`); `-` reads standard input.
+    package static func loadVM(path: String) throws -> VMSpec {
+        try VMSpecParser.parse(try readBytes(path), source: path)
+    }
+
+    /// The file's bytes; `-` is standard input.
+    package static func readBytes(_ path: String) throws -> [UInt8] {
+        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputError(source: path, message: "no such file")
+        }
+        if isDirectory.boolValue { throw InputError(source: path, message: "is a folder; expected a JSON file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(source: path, message: "cannot read this file (permissions?)")
+        }
+        return Array(data)
+    }
+}

@@ -1,0 +1,116 @@
+/// Walks a parsed JSON document with a path, so every error names where it is,
+/// and rejects members nobody read: a misspelt key must not be silently ignored.
+package struct JSONReader {
+    package let source: String
+    package let node: JSONNode
+    package let path: String
+
+    package init(source: String, node: JSONNode, path: String = "$") {
+        self.source = source
+        self.node = node
+        self.path = path
+    }
+
+    /// The root of a whole document, with a syntax error turned into an input error naming the line.
+    package static func document(_ bytes: [UInt8], source: String) throws -> JSONReader {
+        do {
+            return JSONReader(source: source, node: try JSONParser.parse(bytes))
+        } catch {
+            throw InputError(source: source, line: error.line, message: "not valid JSON: \(error.message)")
+        }
+    }
+
+    package func error(_ message: String) -> InputError {
+        InputError(source: source, path: path, line: node.line, message: message)
+    }
+
+    package func expectation(_ expected: String) -> InputError {
+        error("expected \(expected), found \(node.value.kindName)")
+    }
+
+    /// An object's members, read one by one; `finish()` reports members that were not read.
+    package func object() throws -> ObjectReader {
+        guard case .object(let members) = node.value else { throw expectation("an object") }
+        return ObjectReader(reader: self, members: members)
+    }
+
+    package func array() throws -> [JSONReader] {
+        guard case .array(let elements) = node.value else { throw expectation("an array") }
+        return elements.enumerated().map { JSONReader(source: source, node: $1, path: "\(path)[\($0)]") }
+    }
+
+    package func string() throws -> String {
+        guard case .string(let text) = node.value else { throw expectation("a string") }
+        return text
+    }
+
+    package func bool() throws -> Bool {
+        guard case .bool(let value) = node.value else { throw expectation("true or false") }
+        return value
+    }
+
+    /// A plain integer (a JSON number or a decimal string), for counts and bit widths.
+    package func integer(in range: ClosedRange<Int>, what: String) throws -> Int {
+        let text: String
+        switch node.value {
+        case .number(let literal): text = literal
+        case .string(let literal): text = literal
+        default: throw expectation("\(what): an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard let value = Int(text), range.contains(value) else {
+            throw error("expected \(what): an integer from \(range.lowerBound) to \(range.upperBound), found \(node.value.kindName)")
+        }
+        return value
+    }
+
+    /// An address or size: `"0x…"`, a decimal integer or string, or a size like `"12G"`.
+    package func quantity(_ what: String) throws -> UInt64 {
+        let text: String
+        switch node.value {
+        case .number(let literal): text = literal
+        case .string(let literal): text = literal
+        default: throw expectation("\(what) (\"0x…\", an integer, or a size such as \"16G\")")
+        }
+        switch SizeSyntax.parse(text) {
+        case .success(let value): return value
+        case .failure(.negative): throw error("\(what) must not be negative, found \(node.value.kindName)")
+        case .failure(.tooLarge): throw error("\(what) \(text) does not fit in 64 bits (the address space ends at 0xffffffffffffffff)")
+        case .failure(.empty), .failure(.notANumber):
+            throw error("expected \(what) (\"0x…\", an integer, or a size such as \"16G\"), found \(node.value.kindName)")
+        }
+    }
+}
+
+package struct ObjectReader {
+    package let reader: JSONReader
+    package let members: [(key: String, value: JSONNode)]
+    private var used: Set<String> = []
+
+    package init(reader: JSONReader, members: [(key: String, value: JSONNode)]) {
+        self.reader = reader
+        self.members = members
+    }
+
+    package mutating func optional(_ key: String) -> JSONReader? {
+        guard let member = members.first(where: { $0.key == key }) else { return nil }
+        used.insert(key)
+        if case .null = member.value.value { return nil }
+        return JSONReader(source: reader.source, node: member.value, path: "\(reader.path).\(key)")
+    }
+
+    package mutating func required(_ key: String) throws -> JSONReader {
+        guard let member = optional(key) else { throw reader.error("missing required member \"\(key)\"") }
+        return member
+    }
+
+    package func has(_ key: String) -> Bool { members.contains { $0.key == key } }
+
+    /// Fails on the first member that was never read, naming the members that are allowed.
+    package func finish(allowed: [String]) throws {
+        for member in members where !used.contains(member.key) {
+            throw InputError(
+                source: reader.source, path: "\(reader.path).\(member.key)", line: member.value.line,
+                message: "unknown member \"\(member.key)\"; allowed here: \(allowed.joined(separator: ", "))")
+        }
+    }
+}

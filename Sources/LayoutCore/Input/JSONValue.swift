@@ -1,0 +1,42 @@
+/// A parsed JSON document that keeps what error messages and exact arithmetic need:
+/// the source line of every value, the literal text of numbers (no trip through Double),
+/// and the order of object keys.
+package indirect enum JSONValue: Sendable, Equatable {
+    case object([(key: String, value: JSONNode)])
+    case array([JSONNode])
+    case string(String)
+    case number(String)
+    case bool(Bool)
+    case null
+
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case let (.object(a), .object(b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case let (.array(a), .array(b)): return a == b
+        case let (.string(a), .string(b)): return a == b
+        case let (.number(a), .number(b)): return a == b
+        case let (.bool(a), .bool(b)): return a == b
+        case (.null, .null): return true
+        default: return false
+        }
+    }
+
+    /// What a person calls this kind of value in an error message.
+    package var kindName: String {
+        switch self {
+        case .object: return "an object"
+        case .array: return "an array"
+        case .string(let text): return "the string \"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
+        case .number(let text): return "the number \(text)"
+        case .bool(let value): return value ? "true" : "false"
+        case .null: return "null"
+        }
+    }
+}
+
+/// A JSON value with the 1-based line it starts on.
+package struct JSONNode: Sendable, Equatable {
+    package let value: JSONValue
+    package let line: Int
+}

@@ -1,0 +1,130 @@
+/// Reads and validates `layoutsolve/vm/v1` documents, and checks a spec built from flags the same way.
+package enum VMSpecParser {
+    package static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "pci_hole32", "cpu_model", "cpu_vendor", "p2p", "qemu", "hotplug", "viommu", "note"]
+
+    package static func parse(_ bytes: [UInt8], source: String) throws -> VMSpec {
+        let reader = try JSONReader.document(bytes, source: source)
+        let root = reader.node
+        var object = try reader.object()
+        let schemaReader = try object.required("schema")
+        let schema = try schemaReader.string()
+        guard schema == VMSpec.schema else {
+            if schema == HostProfile.schema {
+                throw schemaReader.error("this is a host profile (\(schema)), not a VM spec; pass it with --hosts")
+            }
+            throw schemaReader.error("expected \"\(VMSpec.schema)\", found \"\(schema)\"")
+        }
+        var spec = VMSpec(ram: 0)
+        spec.name = try object.optional("name")?.string()
+        if let machineReader = object.optional("machine") {
+            let text = try machineReader.string()
+            guard let machine = MachineKind(rawValue: text) else {
+                throw machineReader.error("expected one of \(MachineKind.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
+            }
+            spec.machine = machine
+        }
+        let ramReader = try object.required("ram")
+        spec.ram = try ramReader.quantity("a RAM size")
+        let maxmemReader = object.optional("maxmem")
+        spec.maxmem = try maxmemReader?.quantity("a maximum memory size")
+        let slotsReader = object.optional("slots")
+        spec.slots = try slotsReader?.integer(in: 0...256, what: "a number of memory slots") ?? 0
+        let alignReader = object.optional("ram_align")
+        spec.ramAlign = try alignReader?.quantity("a RAM alignment")
+        let holeReader = object.optional("pci_hole64")
+        spec.pciHole64 = try holeReader?.quantity("a 64-bit PCI hole size")
+        let hole32Reader = object.optional("pci_hole32")
+        spec.pciHole32 = try hole32Reader?.quantity("a 32-bit PCI hole size")
+        spec.cpuModel = try object.optional("cpu_model")?.string() ?? "host"
+        if let vendorReader = object.optional("cpu_vendor") {
+            let text = try vendorReader.string()
+            guard let vendor = CPUVendor(rawValue: text) else { throw vendorReader.error("expected \"intel\" or \"amd\", found \"\(text)\"") }
+            spec.cpuVendor = vendor
+        }
+        spec.p2p = try object.optional("p2p")?.bool() ?? false
+        if let qemuReader = object.optional("qemu") {
+            let text = try qemuReader.string()
+            guard let version = QEMUVersion(text) else { throw qemuReader.error("expected a QEMU version such as \"7.2\", found \"\(text)\"") }
+            spec.qemu = version
+        }
+        let hotplugReader = object.optional("hotplug")
+        spec.hotplug = try (hotplugReader?.array() ?? []).map { element in
+            var request = try element.object()
+            let count = try request.required("count").integer(in: 1...256, what: "a number of DIMMs")
+            let size = try request.required("size").quantity("a DIMM size")
+            try request.finish(allowed: ["count", "size"])
+            return HotplugRequest(count: count, size: size)
+        }
+        if let viommuReader = object.optional("viommu") {
+            let text = try viommuReader.string()
+            guard let viommu = VIOMMU(rawValue: text) else {
+                throw viommuReader.error("expected one of \(VIOMMU.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
+            }
+            spec.viommu = viommu
+        }
+        _ = try object.optional("note")?.string()
+        try object.finish(allowed: members)
+        let problems = validate(spec)
+        if let first = problems.first {
+            let readers: [String: JSONReader?] = ["ram": ramReader, "maxmem": maxmemReader, "slots": slotsReader, "ram_align": alignReader, "pci_hole64": holeReader, "pci_hole32": hole32Reader, "hotplug": hotplugReader, "cpu_model": nil, "qemu": nil]
+            let at = readers[first.member].flatMap { $0 }
+            throw InputError(source: source, path: "$.\(first.member)", line: at?.node.line ?? root.line, message: first.message)
+        }
+        return spec
+    }
+
+    /// A problem with one member of a spec: which member and what is wrong.
+    package struct Problem: Equatable, Sendable {
+        package let member: String
+        package let message: String
+    }
+
+    /// The rules QEMU itself enforces on `-m` (hw/core/machine.c) and the ones this tool adds.
+    package static func validate(_ spec: VMSpec) -> [Problem] {
+        var problems: [Problem] = []
+        if spec.ram == 0 { problems.append(.init(member: "ram", message: "ram must be larger than 0")) }
+        if let align = spec.ramAlign {
+            if !align.isPowerOfTwo || align < 4096 {
+                problems.append(.init(member: "ram_align", message: "ram_align \(Hex.format(align)) must be a power of two of at least 4K (a page size such as 2M or 1G)"))
+            } else if spec.ram % align != 0 {
+                problems.append(.init(member: "ram", message: "ram \(ByteCount.format(spec.ram)) is not a multiple of ram_align \(ByteCount.format(align)); hugepage-backed memory comes in whole pages"))
+            }
+        }
+        if let maxmem = spec.maxmem {
+            if maxmem < spec.ram {
+                problems.append(.init(member: "maxmem", message: "maxmem \(ByteCount.format(maxmem)) is below ram \(ByteCount.format(spec.ram))"))
+            }
+            if maxmem % 4096 != 0 {
+                problems.append(.init(member: "maxmem", message: "maxmem must be a multiple of 4 KiB (QEMU: \"maximum memory size must by aligned to multiple of 4096 bytes\")"))
+            }
+            if spec.slots > 0 && maxmem == spec.ram {
+                problems.append(.init(member: "maxmem", message: "slots were given but maxmem equals ram: there is no room to hot-add anything"))
+            }
+        } else if spec.slots > 0 {
+            problems.append(.init(member: "slots", message: "slots need maxmem (QEMU: \"slots specified but no max-size\")"))
+        }
+        if let hole = spec.pciHole64, hole % Sizes.gib != 0 {
+            problems.append(.init(member: "pci_hole64", message: "pci_hole64 \(ByteCount.format(hole)) must be a multiple of 1 GiB (QEMU rounds the hole to 1 GiB)"))
+        }
+        if let hole = spec.pciHole32, hole > 0xfec0_0000 - 0x10_0000 || hole % (2 << 20) != 0 {
+            problems.append(.init(member: "pci_hole32", message: "pci_hole32 \(ByteCount.format(hole)) must be a multiple of 2 MiB and leave at least 1 MiB of low RAM below 0xfec00000"))
+        }
+        if spec.cpuModel.isEmpty || spec.cpuModel.contains(where: { $0 == "," || $0 == " " || $0 == "=" }) {
+            problems.append(.init(member: "cpu_model", message: "cpu_model must be one QEMU CPU model name such as host, max or EPYC (no commas or spaces)"))
+        }
+        let hotplugGranule = max(spec.ramAlign ?? 0, 1 << 30)
+        for request in spec.hotplug where request.size == 0 || request.size % hotplugGranule != 0 {
+            problems.append(.init(member: "hotplug", message: "a hot-add DIMM of \(ByteCount.format(request.size)) is not a multiple of \(ByteCount.format(hotplugGranule)): DIMMs come in whole GiB (and whole hugepages), because Linux onlines hot-added memory in whole memory blocks"))
+        }
+        if spec.slots + spec.hotplug.reduce(0, { $0 + $1.count }) > 256 {
+            problems.append(.init(member: "hotplug", message: "slots plus planned DIMMs exceed QEMU's 256 memory slots"))
+        }
+        if spec.viommu == .virtioIOMMU && spec.qemu < QEMUVersion(major: 8, minor: 2) {
+            problems.append(.init(member: "viommu", message: "virtio-iommu needs QEMU 8.2 or newer to take the hosts' reserved regions: in QEMU \(spec.qemu) pc, q35 and virt set virtio-iommu-pci's reserved-regions themselves and a user list fails (\"array size property len-reserved-regions may not be set more than once\"); set \"qemu\": \"8.2\" or newer"))
+        }
+        if !QEMUVersion.modelled.contains(spec.qemu) {
+            problems.append(.init(member: "qemu", message: "QEMU \(spec.qemu) is not modelled; this version models \(QEMUVersion.modelled.map(\.description).joined(separator: ", "))"))
+        }
+        return problems
+    }
+}

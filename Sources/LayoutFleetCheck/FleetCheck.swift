@@ -1,0 +1,209 @@
+import LayoutCore
+import LayoutMachines
+import LayoutPlacement
+import LayoutOutputs
+/// `layoutsolve check` as a library call: lint every profile, solve every VM shape against the
+/// hosts of its architecture, explain what does not fit, and optionally split into pools and
+/// compare with a baseline fleet.
+package struct FleetCheck {
+    package struct Options: Sendable {
+        /// Warnings fail the check too.
+        package var strict = false
+        package var strictRelaxable = false
+        package var timeLimitSeconds = 30.0
+        /// Split each shape's fleet into the fewest migration pools.
+        package var pools = false
+        /// A changed layout against the baseline is reported but does not fail.
+        package var allowLayoutChange = false
+        package var explainer = ConflictExplainer()
+        package var coverage = MaxCoverage()
+        package var poolSearch = MigrationPools()
+
+        package init() {}
+
+        package var solveOptions: SolveOptions { SolveOptions(strictRelaxable: strictRelaxable, timeLimitSeconds: timeLimitSeconds) }
+    }
+
+    /// A fleet to compare against and where it came from (a folder, or `git:REV:path`).
+    package struct BaselineFleet: Sendable {
+        package var source: String
+        package var documents: [ProfileDocument]
+
+        package init(source: String, documents: [ProfileDocument]) {
+            self.source = source
+            self.documents = documents
+        }
+
+        /// The old fleet from profile files or folders. The baseline is history: a profile that no
+        /// longer parses is left out, not reported.
+        package static func load(paths: [String]) throws -> BaselineFleet {
+            BaselineFleet(source: paths.joined(separator: " "), documents: try CheckInput.loadProfiles(paths: paths))
+        }
+    }
+
+    package var options: Options
+
+    package init(options: Options = Options()) { self.options = options }
+
+    /// Everything about the input, and any layout the solver's own exact check rejected, is in
+    /// the report; only a failure of GLPK itself is thrown.
+    package func run(profiles documents: [ProfileDocument], shapes: [ShapeDocument], baseline: BaselineFleet? = nil) throws -> CheckReport {
+        let duplicates = DuplicateDetection.analyse(documents, strictRelaxable: options.strictRelaxable)
+        var findingsByFile: [String: [LintFinding]] = [:]
+        for finding in duplicates.findings { findingsByFile[finding.file, default: []].append(finding) }
+        let entries = documents.map { document in
+            let findings = (FleetLint.findings(for: document) + (findingsByFile[document.file] ?? []))
+                .sorted { ($0.line ?? 0, $0.severity, $0.path) < ($1.line ?? 0, $1.severity, $1.path) }
+            return CheckReport.ProfileEntry(
+                file: document.file, name: document.profile?.name, architecture: document.profile?.arch.rawValue,
+                count: document.profile?.count, findings: findings)
+        }
+        let distinct = duplicates.distinct
+        let baselineDistinct = baseline.map { DuplicateDetection.analyse($0.documents, strictRelaxable: options.strictRelaxable).distinct }
+
+        var reports: [CheckReport.Shape] = []
+        for shape in shapes {
+            var report = try check(shape, distinct: distinct)
+            if let baselineDistinct, !report.isInvalid { report.change = try compare(shape, current: report, baseline: baselineDistinct) }
+            reports.append(report)
+        }
+        return CheckReport(
+            profiles: entries, hostCount: distinct.reduce(0) { $0 + $1.weight }, distinctProfiles: distinct.count,
+            shapes: reports, baseline: baseline.map { summarize(baseline: $0, current: documents) },
+            strict: options.strict, allowLayoutChange: options.allowLayoutChange)
+    }
+
+    package func check(_ shape: ShapeDocument, distinct all: [DistinctProfile]) throws -> CheckReport.Shape {
+        let architecture = Solver.architecture(of: shape.spec.machine)
+        let distinct = all.filter { $0.representative.arch == architecture }
+        let others = all.filter { $0.representative.arch != architecture }.reduce(0) { $0 + $1.weight }
+        var report = CheckReport.Shape(
+            file: shape.file, name: shape.name, machine: shape.spec.machine.rawValue, architecture: architecture.rawValue,
+            hosts: distinct.reduce(0) { $0 + $1.weight }, distinctProfiles: distinct.count, otherArchitectureHosts: others,
+            outcome: .noHosts, solves: 0, timeouts: 0)
+        guard !distinct.isEmpty else { return report }
+        var spec = shape.spec
+        spec.name = shape.name
+        let oracle = FeasibilityOracle(profiles: distinct.map(\.representative), vm: spec, options: options.solveOptions, budget: .max)
+        let everyone = Array(distinct.indices)
+        let weights = distinct.map(\.weight)
+        do {
+            switch try oracle.outcome(oracle.mask(everyone)) {
+            case .fits(let solution):
+                report.outcome = .fits(CheckReport.Layout(solution))
+            case .doesNotFit(let failure):
+                let (conflicts, more) = try explain(oracle: oracle, distinct: distinct, failure: failure)
+                let coverage = try options.coverage.largest(oracle: oracle, among: everyone, weights: weights)
+                report.outcome = .doesNotFit(.init(
+                    reasons: failure.conflicts.map(\.message), conflicts: conflicts, moreConflicts: more,
+                    coverage: try summarize(coverage, oracle: oracle, distinct: distinct)))
+            case .rejected(let bug):
+                report.outcome = .doesNotFit(.init(reasons: ["internal error: \(bug.description)"], conflicts: [], moreConflicts: false, coverage: nil))
+            case .timedOut:
+                report.outcome = .doesNotFit(.init(
+                    reasons: ["no layout found within the time limit of \(options.timeLimitSeconds) s per solve (raise --time-limit)"],
+                    conflicts: [], moreConflicts: false, coverage: nil))
+            }
+            if options.pools {
+                let split = try options.poolSearch.fewest(oracle: oracle, among: everyone, weights: weights)
+                report.pools = CheckReport.PoolSplit(
+                    pools: try split.pools.map { members in
+                        CheckReport.Pool(
+                            groups: members.map { CheckReport.HostGroup(distinct[$0]) }, hosts: members.reduce(0) { $0 + weights[$1] },
+                            layout: try oracle.solution(oracle.mask(members)).map(CheckReport.Layout.init))
+                    },
+                    unservable: split.unservable.map { CheckReport.HostGroup(distinct[$0]) }, exact: split.exact, method: split.method)
+            }
+        } catch let error as InputError {
+            report.outcome = .invalid("\(shape.file): \(error.path.isEmpty ? "" : error.path + ": ")\(error.message)")
+        } catch let errors as InputErrors {
+            report.outcome = .invalid(errors.errors.map { "\(shape.file): \($0.message)" }.joined(separator: "; "))
+        }
+        report.solves = oracle.solves
+        report.timeouts = oracle.timeouts
+        report.internalErrors = oracle.internalErrors
+        return report
+    }
+
+    /// One conflict is rarely the whole story: a fleet can fail for two unrelated reasons (a narrow
+    /// IOMMU here, a vendor mix there). After each conflict, the hosts it names are set aside and
+    /// the rest solved again, until the rest fits or the listing limit is reached.
+    package func explain(oracle: FeasibilityOracle, distinct: [DistinctProfile], failure: NoLayoutExists) throws -> (conflicts: [ConflictExplanation], more: Bool) {
+        var conflicts: [ConflictExplanation] = []
+        var remaining = Array(distinct.indices)
+        var currentFailure = failure
+        while true {
+            var explanation = try options.explainer.explain(oracle: oracle, among: remaining, distinct: distinct, failure: currentFailure)
+            var named = Set(explanation.hosts.map(\.name))
+            remaining.removeAll { named.contains(distinct[$0].name) }
+            if explanation.hosts.count == 1 {
+                // A host that cannot be served alone usually has siblings (other firmware builds of
+                // the same platform) with the same constraint; each is tested alone and listed with it.
+                let key = Set(explanation.constraints.map(\.summary))
+                for candidate in remaining {
+                    let summaries = Set(ConflictExplainer.constraints(of: distinct[candidate], strictRelaxable: options.strictRelaxable).map(\.summary))
+                    guard key.isSubset(of: summaries), try oracle.fits(oracle.mask([candidate])) == false else { continue }
+                    explanation.alike.append(distinct[candidate])
+                    named.insert(distinct[candidate].name)
+                }
+                remaining.removeAll { named.contains(distinct[$0].name) }
+            }
+            conflicts.append(explanation)
+            guard !remaining.isEmpty, case .doesNotFit(let next) = try oracle.outcome(oracle.mask(remaining)) else { return (conflicts, false) }
+            if conflicts.count >= options.explainer.maximumConflicts { return (conflicts, true) }
+            currentFailure = next
+        }
+    }
+
+    package func summarize(_ coverage: CoverageResult, oracle: FeasibilityOracle, distinct: [DistinctProfile]) throws -> CheckReport.Coverage {
+        CheckReport.Coverage(
+            served: coverage.served.map { CheckReport.HostGroup(distinct[$0]) }, left: coverage.left.map { CheckReport.HostGroup(distinct[$0]) },
+            servedHosts: coverage.servedHosts, totalHosts: coverage.totalHosts, exact: coverage.exact, method: coverage.method,
+            layout: coverage.served.isEmpty ? nil : try oracle.solution(oracle.mask(coverage.served)).map(CheckReport.Layout.init))
+    }
+
+    /// The shape solved once against the baseline fleet, compared by layout digest.
+    package func compare(_ shape: ShapeDocument, current: CheckReport.Shape, baseline: [DistinctProfile]) throws -> CheckReport.Change {
+        let architecture = Solver.architecture(of: shape.spec.machine)
+        let hosts = baseline.filter { $0.representative.arch == architecture }.map(\.representative)
+        guard !hosts.isEmpty else { return .notInBaseline }
+        var spec = shape.spec
+        spec.name = shape.name
+        var old: String?
+        do {
+            old = LayoutDigest.digest(for: try Solver.solve(hosts: hosts, vm: spec, options: options.solveOptions))
+        } catch is NoLayoutExists {
+            old = nil
+        } catch is SolveTimedOut {
+            old = nil
+        } catch is InputError {
+            return .notInBaseline
+        } catch is VerifierRejectedLayout {
+            old = nil
+        }
+        switch (old, current.outcome) {
+        case (let old?, .fits(let layout)): return old == layout.digest ? .unchanged : .layoutChanged(old: old, new: layout.digest)
+        case (let old?, _): return .stoppedFitting(old: old)
+        case (nil, .fits): return .startedFitting
+        case (nil, _): return .stillDoesNotFit
+        }
+    }
+
+    package func summarize(baseline: BaselineFleet, current: [ProfileDocument]) -> CheckReport.Baseline {
+        func byName(_ documents: [ProfileDocument]) -> [String: HostProfile] {
+            var result: [String: HostProfile] = [:]
+            for document in documents {
+                guard var profile = document.profile, result[profile.name] == nil else { continue }
+                profile.file = ""
+                result[profile.name] = profile
+            }
+            return result
+        }
+        let old = byName(baseline.documents), new = byName(current)
+        return CheckReport.Baseline(
+            source: baseline.source,
+            added: new.keys.filter { old[$0] == nil }.sorted(),
+            removed: old.keys.filter { new[$0] == nil }.sorted(),
+            changed: new.keys.filter { old[$0] != nil && old[$0] != new[$0] }.sorted())
+    }
+}

@@ -1,0 +1,188 @@
+import LayoutCore
+import LayoutMachines
+import LayoutPlacement
+/// The map for a terminal: one row per stretch of addresses (not to scale), the guest's region in
+/// one column and each host's holes in the next ones, so a reader sees that no DMA target sits on
+/// any host's hole. The same picture as ``SVGMap``, in text.
+package enum ASCIIMap {
+    /// How to draw the map.
+    package struct Options: Sendable, Equatable {
+        /// ANSI colours. Decided by the caller (see ``TerminalColor``), so output is deterministic.
+        package var color: Bool
+        /// Whether `direct-relaxable` regions count as holes (`--strict-relaxable`).
+        package var strictRelaxable: Bool
+        /// Violations to mark with `!!` (from the exact verifier); none for a verified layout.
+        package var conflicts: [Violation]
+
+        /// Plain text, relaxable regions drawn as ignored, no conflicts: the map of a verified layout.
+        package init(color: Bool = false, strictRelaxable: Bool = false, conflicts: [Violation] = []) {
+            self.color = color
+            self.strictRelaxable = strictRelaxable
+            self.conflicts = conflicts
+        }
+    }
+
+    /// The map of a solution beside the hosts it was verified on, ending in a newline.
+    ///
+    /// ```swift
+    /// print(ASCIIMap.render(solution, options: .init(color: TerminalColor.enabled(.auto, environment: ProcessInfo.processInfo.environment, isTerminal: isatty(1) == 1))))
+    /// ```
+    package static func render(_ solution: Solution, options: Options = .init()) -> String {
+        render(layout: solution.layout, hosts: solution.hosts, programmable: solution.programmable, options: options)
+    }
+
+    /// The map of any layout beside any hosts, for instance a layout checked against hosts it was not
+    /// solved for, with the verifier's violations in `options.conflicts`.
+    package static func render(layout: GuestLayout, hosts: [HostProfile], programmable: [ProgrammablePlacement] = [], options: Options = .init()) -> String {
+        let model = MemoryMapModel(layout: layout, hosts: hosts, programmable: programmable, strictRelaxable: options.strictRelaxable, violations: options.conflicts)
+        let paint = Paint(enabled: options.color)
+        let guestWidth = max(24, (layout.regions.map(\.name.count).max() ?? 0) + 3)
+        let hostWidth = 12
+        let sizeWidth = 10
+        var lines: [String] = []
+        lines.append("Map (addresses grow downward; one row per stretch between boundaries, not to scale):")
+        var header = "  " + pad("START", 18) + "  " + pad("SIZE", sizeWidth) + "  " + pad("GUEST", guestWidth)
+        for index in model.lanes.indices { header += "  " + pad(laneLetter(index), hostWidth) }
+        lines.append(header.trimmingWhitespaceAtEnd())
+
+        var previousInnermost: String?
+        for stretch in model.stretches {
+            var line = "  " + Hex.padded(stretch.range.start) + "  " + pad(stretch.range.size.map(ByteCount.format) ?? "16 EiB", sizeWidth) + "  "
+            if stretch.isEmpty {
+                lines.append(line + paint(.dim, "   (nothing)"))
+                previousInnermost = nil
+                continue
+            }
+            let regions = model.regions(at: stretch)
+            let conflictRow = model.lanes.contains { model.isConflict($0, at: stretch) }
+            if let region = regions.last {
+                let conflicted = conflictRow && regions.contains { model.conflictedRegions.contains($0.name) }
+                let (glyph, style) = conflicted ? ("!!", Paint.Style.conflict) : guestGlyph(region)
+                // A region that spans several rows is named on its first row only, and where it conflicts.
+                let name = previousInnermost == region.name && !conflicted ? "" : region.name
+                line += paint(style, pad(glyph + " " + name, guestWidth))
+                previousInnermost = region.name
+            } else {
+                line += pad("", guestWidth)
+                previousInnermost = nil
+            }
+            for (index, lane) in model.lanes.enumerated() {
+                line += "  "
+                // The last column is not padded, so coloured and plain lines end alike.
+                let width = index == model.lanes.count - 1 ? 0 : hostWidth
+                let marks = model.marks(of: lane, at: stretch)
+                if model.isConflict(lane, at: stretch) {
+                    let label = marks.first.map(shortLabel) ?? "conflict"
+                    line += paint(.conflict, pad("!! " + label, width))
+                } else if let mark = marks.first(where: { if case .hole = $0.kind { return true } else { return false } }) ?? marks.first {
+                    let (glyph, style) = hostGlyph(mark)
+                    line += paint(style, pad(glyph + " " + shortLabel(mark), width))
+                } else {
+                    line += paint(.dim, pad(".", width))
+                }
+            }
+            lines.append(line.trimmingWhitespaceAtEnd())
+        }
+        if let blocked = model.everyHostBlockedFrom {
+            lines.append("  " + Hex.padded(blocked) + "  " + paint(.dim, "and up: past every host's IOMMU width"))
+        }
+        lines.append("")
+        for (index, lane) in model.lanes.enumerated() {
+            lines.append("  \(laneLetter(index))  \(lane.title) (\(lane.subtitle))")
+        }
+        let legend: [(String, Paint.Style, String)] = [
+            ("##", .dma, "DMA target"), ("::", .hotplug, "hotplug window"), ("--", .plain, "PCI hole"), ("++", .dim, "MMIO/firmware"),
+            ("XX", .hole, "host hole"), ("~~", .dim, "relaxable, ignored"), ("WW", .window, "sw-msi window"), ("!!", .conflict, "conflict"),
+        ]
+        lines.append("  " + legend.map { paint($0.1, $0.0) + " " + $0.2 }.joined(separator: "  "))
+        for violation in model.violations {
+            lines.append("  " + paint(.conflict, "!! \(violation)"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    package static func guestGlyph(_ region: GuestRegion) -> (String, Paint.Style) {
+        if region.isDMATarget { return ("##", .dma) }
+        switch region.kind {
+        case .deviceMemory, .hotplug: return ("::", .hotplug)
+        case .pciHole32, .pciHole64: return ("--", .plain)
+        case .ram, .dimm, .msi, .firmware, .reserved: return ("++", .dim)
+        }
+    }
+
+    package static func hostGlyph(_ mark: MemoryMapModel.Mark) -> (String, Paint.Style) {
+        switch mark.kind {
+        case .hole: return ("XX", .hole)
+        case .relaxable: return ("~~", .dim)
+        case .window: return ("WW", .window)
+        }
+    }
+
+    /// At most ten characters, so a lane stays one narrow column.
+    package static func shortLabel(_ mark: MemoryMapModel.Mark) -> String {
+        switch mark.kind {
+        case .hole(.reserved(let type)): return type.rawValue
+        case .hole(.outsideIOVARanges): return "no iova"
+        case .hole(.beyondIOMMUWidth(let bits)): return "> \(bits) bits"
+        case .hole(.programmableWindow): return "sw-msi"
+        case .relaxable: return "relaxable"
+        case .window: return "sw-msi"
+        }
+    }
+
+    package static func laneLetter(_ index: Int) -> String {
+        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        return index < letters.count ? String(letters[index]) : String(letters[index / letters.count - 1]) + String(letters[index % letters.count])
+    }
+
+    package static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    /// ANSI SGR colours, applied after padding so columns line up with or without them.
+    package struct Paint {
+        package enum Style {
+            case plain, dim, dma, hotplug, window, hole, conflict
+
+            package var code: String? {
+                switch self {
+                case .plain: return nil
+                case .dim: return "2"
+                case .dma: return "32"
+                case .hotplug: return "34"
+                case .window: return "35"
+                case .hole: return "33"
+                case .conflict: return "1;31"
+                }
+            }
+        }
+
+        package let enabled: Bool
+
+        package func callAsFunction(_ style: Style, _ text: String) -> String {
+            guard enabled, let code = style.code else { return text }
+            return "\u{1B}[\(code)m\(text)\u{1B}[0m"
+        }
+    }
+}
+
+/// Whether to colour terminal output: `NO_COLOR` (https://no-color.org) and output that is not a
+/// terminal turn colour off unless it was asked for explicitly.
+package enum TerminalColor {
+    /// `--color`: `auto` decides from the environment and the terminal.
+    package enum Choice: String, Sendable, CaseIterable {
+        case auto, always, never
+    }
+
+    /// Whether to colour, from the choice, the process environment and whether standard output is a terminal.
+    package static func enabled(_ choice: Choice, environment: [String: String], isTerminal: Bool) -> Bool {
+        switch choice {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let noColor = environment["NO_COLOR"], !noColor.isEmpty { return false }
+            if environment["TERM"] == "dumb" { return false }
+            return isTerminal
+        }
+    }
+}

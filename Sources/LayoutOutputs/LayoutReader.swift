@@ -1,0 +1,94 @@
+import LayoutCore
+import LayoutMachines
+import LayoutPlacement
+/// Reads back a layout this tool printed (`layoutsolve/layout/v1`) and re-derives it from its
+/// knobs with the machine model, so a check of an existing VM never trusts the file's regions.
+package enum LayoutReader {
+    package static func read(_ bytes: [UInt8], source: String) throws -> GuestLayout {
+        let reader = try JSONReader.document(bytes, source: source)
+        var object = try reader.object()
+        let schemaReader = try object.required("schema")
+        guard try schemaReader.string() == LayoutJSON.schema else {
+            throw schemaReader.error("expected \"\(LayoutJSON.schema)\" (a layout printed with --format json)")
+        }
+        let machineReader = try object.required("machine")
+        guard let machine = MachineKind(rawValue: try machineReader.string()) else { throw machineReader.expectation("q35, pc or virt") }
+        let machineType = try object.required("machine_type").string()
+        let versionReader = try object.required("qemu_version")
+        guard let qemu = QEMUVersion(try versionReader.string()) else { throw versionReader.expectation("a QEMU version") }
+        let vm = try readVM(try object.required("vm"), machine: machine, qemu: qemu)
+        let physBits = try object.required("phys_bits").integer(in: 32...64, what: "guest phys-bits")
+        var vendor: CPUVendor?
+        if let vendorReader = object.optional("cpu_vendor") {
+            guard let parsed = CPUVendor(rawValue: try vendorReader.string()) else { throw vendorReader.expectation("intel or amd") }
+            vendor = parsed
+        }
+        var knobsObject = try object.required("knobs").object()
+        let ramSize = try knobsObject.required("ram_size").quantity("boot RAM size")
+        let maxmem = try knobsObject.optional("maxmem")?.quantity("maxmem")
+        let slots = try knobsObject.required("slots").integer(in: 0...256, what: "slots")
+        let dimms = try readDIMMs(try knobsObject.required("dimms"))
+        let plan = try knobsObject.optional("hotplug").map(readDIMMs) ?? []
+        let alignment = max(vm.ramAlign ?? 0, 2 << 20)
+        let layout: GuestLayout
+        do {
+            switch machine {
+            case .q35, .pc:
+                let knobs = PCMachineKnobs(
+                    chipset: machine == .pc ? .i440fx : .q35, machineType: machineType, ramSize: ramSize,
+                    maxRamBelow4G: try knobsObject.optional("max_ram_below_4g")?.quantity("max-ram-below-4g"), maxmem: maxmem, slots: slots,
+                    pciHole64Size: try knobsObject.optional("pci_hole64_size")?.quantity("pci-hole64-size"), physBits: physBits,
+                    vendor: vendor ?? .intel, enforceAMD1TiBHole: PCCompatibility.hasAMD1TiBRule(machineType: machineType), dimmAlignment: alignment,
+                    dimms: dimms, hotplugPlan: plan)
+                _ = try knobsObject.optional("phys_bits")
+                layout = try FitCheck.pcLayout(knobs: knobs, vm: vm, vendorPinned: vendor != nil)
+            case .virt:
+                let gic = try knobsObject.required("gic_version").integer(in: 2...4, what: "GIC version")
+                let ipa = try knobsObject.required("ipa_bits").integer(in: 32...64, what: "IPA bits")
+                let knobs = VirtKnobs(
+                    machineType: machineType, ramSize: ramSize, maxmem: maxmem, slots: slots, gicVersion: gic, ipaBits: ipa,
+                    compactHighmem: qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: !(dimms + plan).isEmpty,
+                    dimmAlignment: alignment, dimms: dimms, hotplugPlan: plan)
+                layout = try FitCheck.virtLayout(knobs: knobs, vm: vm)
+            }
+        } catch let rejection as QEMURejection {
+            throw InputError(source: source, path: "$.knobs", message: "QEMU would refuse these knobs: \(rejection.message)")
+        }
+        var printed: [AddressRange] = []
+        for region in try object.required("regions").array() {
+            var member = try region.object()
+            let start = try member.required("start").quantity("a start address")
+            let end = try member.required("end").quantity("an end address")
+            guard let range = AddressRange(start: start, last: end) else { throw region.error("end is below start") }
+            printed.append(range)
+        }
+        let derived = layout.regions.map(\.range)
+        if vendor != nil || machine == .virt, printed.sorted() != derived.sorted() {
+            throw InputError(source: source, path: "$.regions", message: "the regions differ from what QEMU derives from the file's knobs: the file was edited, or written by a different version of the machine model")
+        }
+        return layout
+    }
+
+    package static func readDIMMs(_ reader: JSONReader) throws -> [DIMM] {
+        try reader.array().map { element in
+            var dimm = try element.object()
+            return DIMM(id: try dimm.required("id").string(), address: try dimm.required("addr").quantity("a DIMM address"), size: try dimm.required("size").quantity("a DIMM size"))
+        }
+    }
+
+    package static func readVM(_ reader: JSONReader, machine: MachineKind, qemu: QEMUVersion) throws -> VMSpec {
+        var object = try reader.object()
+        var spec = VMSpec(ram: try object.required("ram").quantity("RAM size"))
+        spec.name = try object.optional("name")?.string()
+        spec.machine = machine
+        spec.qemu = qemu
+        spec.maxmem = try object.optional("maxmem")?.quantity("maxmem")
+        spec.slots = try object.optional("slots")?.integer(in: 0...256, what: "slots") ?? 0
+        spec.ramAlign = try object.optional("ram_align")?.quantity("ram_align")
+        spec.pciHole64 = try object.optional("pci_hole64")?.quantity("pci_hole64")
+        spec.pciHole32 = try object.optional("pci_hole32")?.quantity("pci_hole32")
+        spec.cpuModel = try object.optional("cpu_model")?.string() ?? "host"
+        spec.p2p = try object.optional("p2p")?.bool() ?? false
+        return spec
+    }
+}

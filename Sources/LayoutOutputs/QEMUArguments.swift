@@ -1,0 +1,128 @@
+import LayoutCore
+import LayoutMachines
+import LayoutPlacement
+import Foundation
+
+/// The QEMU command-line arguments that make QEMU derive exactly the verified layout.
+/// Only memory-map arguments: the caller adds disks, devices, accelerators and the binary.
+package enum QEMUArguments {
+    /// Where RAM comes from; none of this changes the map.
+    package struct Options: Sendable, Equatable {
+        /// Where guest RAM comes from.
+        package enum Backing: Sendable, Equatable {
+            /// Anonymous memory (`memory-backend-ram` for DIMMs, QEMU's own RAM for boot memory).
+            case anonymous
+            /// Files in a folder (`memory-backend-file`): a hugetlbfs mount, or shared memory for vhost-user.
+            case file(folder: String, shared: Bool)
+        }
+
+        /// Where hugepage-backed memory comes from (a hugetlbfs mount) when the VM has `ram_align`.
+        package var hugepagePath: String
+        /// Overrides the backing; nil means anonymous, or hugepage files when the VM has `ram_align`.
+        package var backing: Backing?
+
+        /// UEFI firmware for Arm virt guests with DIMMs (QEMU 7.2 needs it for ACPI memory hotplug).
+        package var armFirmware: String
+
+        package init(hugepagePath: String = "/dev/hugepages", backing: Backing? = nil, armFirmware: String = "/usr/share/AAVMF/AAVMF_CODE.fd") {
+            self.hugepagePath = hugepagePath
+            self.backing = backing
+            self.armFirmware = armFirmware
+        }
+
+        package func effectiveBacking(for vm: VMSpec) -> Backing {
+            backing ?? (vm.ramAlign != nil ? .file(folder: hugepagePath, shared: false) : .anonymous)
+        }
+    }
+
+    /// The memory-map arguments, one element per argument (no shell quoting); see ``shellLine(_:)``
+    /// for one line.
+    package static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
+        var arguments: [String]
+        switch layout.knobs {
+        case .pc(let knobs): arguments = pc(knobs, layout: layout, options: options)
+        case .virt(let knobs): arguments = virt(knobs, layout: layout, options: options)
+        }
+        if let viommu = layout.viommu { arguments += ["-device", viommu.deviceJSON] }
+        return arguments
+    }
+
+    package static func pc(_ knobs: PCMachineKnobs, layout: GuestLayout, options: Options) -> [String] {
+        let backing = options.effectiveBacking(for: layout.vm)
+        let fileBacked = backing != .anonymous
+        var machine = knobs.machineType
+        if let below = knobs.maxRamBelow4G { machine += ",max-ram-below-4g=\(ByteCount.qemuSize(below))" }
+        var arguments: [String] = []
+        if fileBacked { machine += ",memory-backend=ls-ram" }
+        arguments += ["-machine", machine]
+        var memory = "size=\(ByteCount.qemuSize(knobs.ramSize))"
+        if let maxmem = knobs.maxmem { memory += ",slots=\(knobs.slots),maxmem=\(ByteCount.qemuSize(maxmem))" }
+        arguments += ["-m", memory]
+        // phys-bits pinned and host-phys-bits off: with `host`/`max` QEMU would otherwise copy each
+        // host's width, and the map would differ from host to host. The vendor is pinned because an
+        // AMD vCPU changes QEMU's derivation (1 TiB relocation).
+        var cpu = "\(layout.vm.cpuModel),host-phys-bits=off,phys-bits=\(knobs.physBits)"
+        if let vendor = layout.cpuVendor { cpu += ",vendor=\(vendor.cpuidString)" }
+        arguments += ["-cpu", cpu]
+        if let hole = knobs.pciHole64Size {
+            arguments += ["-global", "\(knobs.chipset.hostBridge).pci-hole64-size=\(ByteCount.qemuSize(hole))"]
+        }
+        if case .file(let folder, let shared) = backing {
+            arguments += ["-object", fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
+        }
+        arguments += dimmArguments(knobs.dimms, backing: backing)
+        return arguments
+    }
+
+    package static func virt(_ knobs: VirtKnobs, layout: GuestLayout, options: Options) -> [String] {
+        let backing = options.effectiveBacking(for: layout.vm)
+        // gic-version pinned: it decides where the guest's MSI doorbell is (ITS or GICv2m).
+        var machine = "\(knobs.machineType),gic-version=\(knobs.gicVersion)"
+        if backing != .anonymous { machine += ",memory-backend=ls-ram" }
+        var arguments = ["-machine", machine]
+        var memory = "size=\(ByteCount.qemuSize(knobs.ramSize))"
+        if let maxmem = knobs.maxmem { memory += ",slots=\(knobs.slots),maxmem=\(ByteCount.qemuSize(maxmem))" }
+        arguments += ["-m", memory, "-cpu", layout.vm.cpuModel]
+        if knobs.firmwareLoaded { arguments += ["-bios", options.armFirmware] }
+        if case .file(let folder, let shared) = backing {
+            arguments += ["-object", fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
+        }
+        arguments += dimmArguments(knobs.dimms, backing: backing)
+        return arguments
+    }
+
+    package static func dimmArguments(_ dimms: [DIMM], backing: Options.Backing) -> [String] {
+        var arguments: [String] = []
+        for (index, dimm) in dimms.enumerated() {
+            let memdev = "ls-mem\(index)"
+            arguments += ["-object", backendDescription(id: memdev, size: dimm.size, backing: backing)]
+            arguments += ["-device", "pc-dimm,id=\(dimm.id),memdev=\(memdev),addr=\(Hex.format(dimm.address))"]
+        }
+        return arguments
+    }
+
+    /// `memory-backend-ram,id=…,size=…` or the file form: the text `-object` and `object_add` take.
+    package static func backendDescription(id: String, size: UInt64, backing: Options.Backing) -> String {
+        switch backing {
+        case .anonymous: return "memory-backend-ram,id=\(id),size=\(ByteCount.qemuSize(size))"
+        case .file(let folder, let shared): return fileBackend(id: id, size: size, folder: folder, shared: shared)
+        }
+    }
+
+    package static func fileBackend(id: String, size: UInt64, folder: String, shared: Bool) -> String {
+        "memory-backend-file,id=\(id),size=\(ByteCount.qemuSize(size)),mem-path=\(folder),share=\(shared ? "on" : "off")"
+    }
+
+    /// One shell-safe line: arguments that need it are single-quoted.
+    package static func shellLine(_ argv: [String]) -> String {
+        argv.map(shellQuoted).joined(separator: " ")
+    }
+
+    package static func shellQuoted(_ argument: String) -> String {
+        let safe = argument.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_=,.:/@%+".unicodeScalars.contains(scalar))
+        }
+        if safe && !argument.isEmpty { return argument }
+        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,75 @@
+import LayoutCore
+import LayoutMachines
+import Foundation
+
+/// The library's entry point: one verified guest memory map for a VM that must run on every host.
+///
+/// ```swift
+/// let hosts = try InputLoader.loadHosts(paths: ["Profiles/intel-xeon-vtd48.json", "Profiles/amd-epyc-7003.json"])
+/// let vm = try InputLoader.loadVM(path: "Examples/vm/db-64g.json")
+/// let solution = try Solver.solve(hosts: hosts, vm: vm)
+/// print(QEMUArguments.argv(for: solution.layout).joined(separator: " "))
+/// ```
+///
+/// Throws ``InputError`` for bad input, ``NoLayoutExists`` when no layout fits every host,
+/// ``SolveTimedOut`` when GLPK runs out of time, and ``VerifierRejectedLayout`` for an internal bug.
+package enum Solver {
+    /// Chooses, derives and verifies one layout for `vm` that fits every host in `hosts`.
+    ///
+    /// The answer is deterministic: the same hosts (in any order), VM and options give the same layout.
+    /// - Parameters:
+    ///   - hosts: Every host the VM may run on; names must be unique.
+    ///   - vm: What the VM needs; the solver chooses where it goes.
+    ///   - options: Relaxable regions and the time limit.
+    /// - Returns: A layout that passed the exact check against every host's own profile.
+    /// - Throws: ``InputError`` for a spec or profile the solver cannot use, ``NoLayoutExists`` when no
+    ///   layout fits every host, ``SolveTimedOut``, and ``VerifierRejectedLayout`` for a bug.
+    package static func solve(hosts: [HostProfile], vm: VMSpec, options: SolveOptions = SolveOptions()) throws -> Solution {
+        if let problem = VMSpecParser.validate(vm).first {
+            throw InputError(source: "vm", path: "$.\(problem.member)", message: problem.message)
+        }
+        var fleet = try Fleet(hosts: hosts, strictRelaxable: options.strictRelaxable)
+        try checkArchitecture(fleet: fleet, vm: vm)
+        var statistics = SolveStatistics()
+        statistics.hosts = fleet.hosts.count
+        // Each retry reserves one more programmable window, so this ends.
+        for _ in 0...fleet.hosts.reduce(0, { $0 + $1.programmable.count }) {
+            statistics.distinctHoles = fleet.forbidden.ranges.count
+            let layout: GuestLayout
+            switch vm.machine {
+            case .q35, .pc: layout = try PCSolver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
+            case .virt: layout = try VirtSolver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
+            }
+            switch ProgrammablePlacer.place(for: layout, fleet: fleet) {
+            case .placed(let placements):
+                var layout = layout
+                if statistics.hitTimeLimit {
+                    let gap = statistics.optimalityGap.map { $0.isFinite ? String(format: "%.2f%%", $0 * 100) : "unknown" } ?? "unknown"
+                    layout.notes.append("GLPK stopped at the time limit: this layout is verified but not proven optimal (optimality gap \(gap)); a longer --time-limit may find a better one.")
+                }
+                if vm.viommu == .virtioIOMMU {
+                    layout.viommu = VIOMMUPlan.make(fleet: fleet, programmable: placements, qemu: vm.qemu)
+                }
+                return Solution(layout: layout, hosts: fleet.hosts, programmable: placements, statistics: statistics)
+            case .needsReservation(let hole):
+                fleet = fleet.adding([hole])
+            }
+        }
+        throw NoLayoutExists(vmName: vm.name, conflicts: [.init(message: "the hosts' programmable windows cannot all be placed clear of the guest's DMA targets", hosts: fleet.hosts.filter { !$0.programmable.isEmpty }.map(\.name), holes: [])])
+    }
+
+    /// The host architecture a machine runs on (KVM runs a guest of the host's architecture).
+    package static func architecture(of machine: MachineKind) -> HostProfile.Architecture {
+        machine == .virt ? .aarch64 : .x86_64
+    }
+
+    package static func checkArchitecture(fleet: Fleet, vm: VMSpec) throws {
+        let architecture = architecture(of: vm.machine)
+        let foreign = fleet.hosts.filter { $0.arch != architecture }
+        if !foreign.isEmpty {
+            throw InputError(
+                source: foreign[0].file, path: "$.arch",
+                message: "a \(vm.machine.rawValue) VM runs on \(architecture.rawValue) hosts, but " + foreign.map { "\($0.name) is \($0.arch.rawValue)" }.joined(separator: ", "))
+        }
+    }
+}

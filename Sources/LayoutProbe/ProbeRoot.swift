@@ -1,0 +1,127 @@
+import LayoutCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The file tree a probe reads: `/` on the host itself, or a copy of the host's `sys/`, `proc/`
+/// and `etc/` files. Callers name files as the host names them (`/proc/cpuinfo`) so that a
+/// profile's `source` does not depend on where a copy lives; messages name the file actually read.
+package struct ProbeRoot: Sendable {
+    package let path: String
+
+    package init(_ path: String = "/") {
+        var trimmed = path
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        self.path = trimmed.isEmpty ? "/" : trimmed
+    }
+
+    package var isLiveSystem: Bool { path == "/" }
+
+    /// The file on this machine that stands for `hostPath` on the probed host.
+    package func location(_ hostPath: String) -> String {
+        isLiveSystem ? hostPath : path + hostPath
+    }
+
+    package enum EntryKind: Equatable, Sendable { case missing, file, directory, symlink, other }
+
+    /// What `hostPath` is, without following a final symlink.
+    package func entryKind(_ hostPath: String) -> EntryKind {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: location(hostPath)),
+              let type = attributes[.type] as? FileAttributeType else { return .missing }
+        switch type {
+        case .typeRegular: return .file
+        case .typeDirectory: return .directory
+        case .typeSymbolicLink: return .symlink
+        default: return .other
+        }
+    }
+
+    /// True when `hostPath` is a folder, following symlinks as sysfs's class folders need.
+    package func isDirectory(_ hostPath: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: location(hostPath), isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    package func exists(_ hostPath: String) -> Bool {
+        FileManager.default.fileExists(atPath: location(hostPath))
+    }
+
+    /// The text of a file; a missing or unreadable file is an error naming it and saying why.
+    package func readText(_ hostPath: String) throws -> String {
+        let file = location(hostPath)
+        let bytes = try Self.readBytes(file)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The text of a file that some kernels do not have; nil when it does not exist.
+    package func readTextIfPresent(_ hostPath: String) throws -> String? {
+        guard entryKind(hostPath) != .missing else { return nil }
+        return try readText(hostPath)
+    }
+
+    /// The names in a folder, sorted so that the same host always reads in the same order.
+    package func list(_ hostPath: String) throws -> [String] {
+        let folder = location(hostPath)
+        guard exists(hostPath) else { throw InputError(source: folder, message: "no such folder") }
+        guard isDirectory(hostPath) else { throw InputError(source: folder, message: "is a file; expected a folder") }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        } catch {
+            throw InputError(source: folder, message: "cannot list this folder (permissions?)")
+        }
+    }
+
+    /// Where a sysfs symlink such as `iommu_group` points. A copied tree may hold a plain file
+    /// with the link's text instead, because copies and archives often lose symlinks.
+    package func linkTarget(_ hostPath: String) throws -> String {
+        let file = location(hostPath)
+        switch entryKind(hostPath) {
+        case .symlink:
+            do {
+                return try FileManager.default.destinationOfSymbolicLink(atPath: file)
+            } catch {
+                throw InputError(source: file, message: "cannot read this symlink")
+            }
+        case .file:
+            return try readText(hostPath).trimmingWhitespace()
+        case .missing:
+            throw InputError(source: file, message: "no such file or symlink")
+        case .directory, .other:
+            throw InputError(source: file, message: "expected a symlink")
+        }
+    }
+
+    /// sysfs reports 4096 bytes for every attribute, so files are read to their end, never by size.
+    package static func readBytes(_ file: String) throws -> [UInt8] {
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw InputError(source: file, message: reason(errno)) }
+        defer { close(descriptor) }
+        let limit = 64 << 20
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw InputError(source: file, message: reason(errno))
+            }
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > limit {
+                throw InputError(source: file, message: "larger than 64 MiB; not a sysfs or procfs file")
+            }
+        }
+    }
+
+    package static func reason(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: return "no such file"
+        case EACCES, EPERM: return "cannot read this file: permission denied (probe as root, or copy the file with its contents)"
+        case EISDIR: return "is a folder; expected a file"
+        default: return "cannot read this file: \(String(cString: strerror(code)))"
+        }
+    }
+}
