@@ -46,7 +46,7 @@ extension MachinePlanner {
                 return .failure(.init(message: "\(scenario): guest RAM cannot start where it must", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: scenario.aboveStart, last: scenario.aboveStart)!) + fleet.holes(overlapping: AddressRange(start: 0, last: 0)!)))
             }
             let started = Date()
-            let mip = PlacementMIP(input: input, options: mipOptions)
+            let mip = PlacementMIP(input: input, options: mipOptions, backend: options.backend)
             var mipStatistics = PlacementMIP.Statistics()
             let outcome = try mip.solve(statistics: &mipStatistics)
             statistics.glpkSeconds += mipStatistics.glpkSeconds

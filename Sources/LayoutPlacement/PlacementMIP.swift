@@ -33,6 +33,8 @@ package struct PlacementMIP {
 
     package let input: PlacementInput
     package let options: MIPOptions
+    /// The solver behind the model: GLPK unless a test puts another one in.
+    package var backend: any MIPBackend = GLPKMIPBackend()
     /// Solve over the gaps that can matter first (see GapBound); off only to test that it changes nothing.
     package var pruneGaps = true
     /// Each gap's index in the full input, when this model holds only some of its gaps.
@@ -45,7 +47,7 @@ package struct PlacementMIP {
                 var reduced = input
                 reduced.gaps = bound.kept.map { input.gaps[$0] }
                 var trial = statistics
-                let outcome = try PlacementMIP(input: reduced, options: options, pruneGaps: false, gapRanks: bound.kept).solveModel(statistics: &trial)
+                let outcome = try PlacementMIP(input: reduced, options: options, backend: backend, pruneGaps: false, gapRanks: bound.kept).solveModel(statistics: &trial)
                 if case .solved(let answer) = outcome {
                     let full = PlacementAnswer(below: answer.below, above: answer.above, dimms: answer.dimms.map { (bound.kept[$0.gap], $0.size) })
                     if bound.isMet(by: full, unit: input.unit) {
@@ -108,7 +110,7 @@ package struct PlacementMIP {
         func stage(_ name: String, _ objective: [Int: Double], sense: MIPModel.Sense) throws -> Double? {
             model.sense = sense
             model.setObjective(objective)
-            let solution = try GLPKBackend.solve(model, options: options)
+            let solution = try backend.solve(model, options: options)
             statistics.solves += 1
             statistics.glpkSeconds += solution.seconds
             switch solution.status {

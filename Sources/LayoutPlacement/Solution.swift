@@ -36,6 +36,8 @@ package struct SolveOptions: Sendable {
     package var strictRelaxable = false
     /// Wall-clock limit for each GLPK solve, in seconds.
     package var timeLimitSeconds = 30.0
+    /// The MIP solver: GLPK. Tests substitute an independent backend to cross-check the model.
+    package var backend: any MIPBackend = GLPKMIPBackend()
     /// VFIO's own reading of relaxable regions and 30 seconds per GLPK solve, as the command line's defaults.
     package init(strictRelaxable: Bool = false, timeLimitSeconds: Double = 30) {
         self.strictRelaxable = strictRelaxable

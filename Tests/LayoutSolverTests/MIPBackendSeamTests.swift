@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import LayoutCore
+@testable import LayoutMachines
+@testable import LayoutPlacement
+
+/// The placement model reaches its solver only through ``MIPBackend``: a second search strategy
+/// must give the same layouts, and a failing solver must surface as an error, not a layout.
+@Suite("Placement model behind the MIPBackend seam")
+struct MIPBackendSeamTests {
+    let gib: UInt64 = 1 << 30
+
+    /// GLPK with depth-first branching instead of the shipped rule: a different search tree over the
+    /// same model. Records every model it is handed.
+    final class DepthFirstBackend: MIPBackend, @unchecked Sendable {
+        private let lock = NSLock()
+        private var seen = 0
+        var modelsSolved: Int { lock.withLock { seen } }
+
+        func solve(_ model: MIPModel, options: MIPOptions) throws -> MIPSolution {
+            lock.withLock { seen += 1 }
+            return try GLPKBackend.solve(model, options: options, branching: .depthFirst)
+        }
+    }
+
+    struct BrokenBackend: MIPBackend {
+        struct Failure: Error {}
+        func solve(_ model: MIPModel, options: MIPOptions) throws -> MIPSolution { throw Failure() }
+    }
+
+    func fleets() -> [[HostProfile]] {
+        [
+            [Fixture.x86Host("rmrr-low", reserved: [(0x7bb2_4000, 0x7bb3_2fff, .direct)])],
+            [Fixture.x86Host("hole-6g", reserved: [(0x1_8000_0000, 0x1_bfff_ffff, .reserved)]), Fixture.x86Host("plain")],
+            [Fixture.x86Host("two-holes", reserved: [(0x6000_0000, 0x600f_ffff, .reserved), (0x2_0000_0000, 0x2_3fff_ffff, .reserved)])],
+        ]
+    }
+
+    @Test func anotherSearchStrategyFindsTheSameLayouts() throws {
+        for hosts in fleets() {
+            for ram: UInt64 in [3, 8, 20] {
+                let vm = VMSpec(ram: ram * gib)
+                let shipped = try Solver.solve(hosts: hosts, vm: vm)
+                let backend = DepthFirstBackend()
+                var options = SolveOptions()
+                options.backend = backend
+                let crossChecked = try Solver.solve(hosts: hosts, vm: vm, options: options)
+                #expect(backend.modelsSolved > 0, "the solver did not go through the backend")
+                #expect(crossChecked.layout == shipped.layout, "\(hosts.map(\.name)) \(ram) GiB")
+            }
+        }
+    }
+
+    @Test func aFailingBackendIsAnErrorNotALayout() {
+        var options = SolveOptions()
+        options.backend = BrokenBackend()
+        #expect(throws: BrokenBackend.Failure.self) {
+            try Solver.solve(hosts: fleets()[1], vm: VMSpec(ram: 8 * gib), options: options)
+        }
+    }
+}
