@@ -7,11 +7,11 @@ import Foundation
 /// One host profile file as `check` sees it: parsed when it can be, with its JSON tree kept so
 /// findings about parsed values can name their line. A file that does not parse is a lint error
 /// of that file, not a reason to stop: CI should show every broken profile at once.
-package struct ProfileDocument: Sendable {
-    package var file: String
-    package var profile: HostProfile?
+public struct ProfileDocument: Sendable {
+    public var file: String
+    public var profile: HostProfile?
     /// Why the file is not a valid profile (schema, syntax, unreadable).
-    package var error: InputError?
+    public var error: InputError?
     package var root: JSONNode?
 
     /// The line of a JSON path in this file, or nil when the file did not parse.
@@ -19,19 +19,19 @@ package struct ProfileDocument: Sendable {
 }
 
 /// One VM shape (a `layoutsolve/vm/v1` file) to solve against the fleet.
-package struct ShapeDocument: Sendable {
-    package var file: String
-    package var spec: VMSpec
+public struct ShapeDocument: Sendable {
+    public var file: String
+    public var spec: VMSpec
     /// The spec's `name`, or the file's base name when it has none.
-    package var name: String
+    public var name: String
 }
 
 /// Reads the files and folders `check` is given. Folders contribute every `*.json` directly
 /// inside them, in name order, as `--hosts` does for solving.
-package enum CheckInput {
+public enum CheckInput {
     /// Every profile file, each parsed on its own. Only a path that does not exist (or a folder
     /// with no profiles) is a usage error: the caller cannot have meant it.
-    package static func loadProfiles(paths: [String]) throws -> [ProfileDocument] {
+    public static func loadProfiles(paths: [String]) throws -> [ProfileDocument] {
         let files = try expand(paths: paths, what: "host profiles", option: "--hosts")
         return files.map(loadProfile)
     }
@@ -67,7 +67,7 @@ package enum CheckInput {
 
     /// VM shapes must all parse: they are the check's own configuration, so a broken one is a
     /// usage error (exit 2), reported together with every other broken one.
-    package static func loadShapes(paths: [String]) throws -> [ShapeDocument] {
+    public static func loadShapes(paths: [String]) throws -> [ShapeDocument] {
         let files = try expand(paths: paths, what: "VM specs", option: "--vms")
         var shapes: [ShapeDocument] = []
         var errors: [InputError] = []

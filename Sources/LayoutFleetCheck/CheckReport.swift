@@ -4,7 +4,7 @@ import LayoutPlacement
 import LayoutOutputs
 /// Everything `check` found, in a form every renderer (text, JSON, GitHub, JUnit) reads; the
 /// exit code is decided here once so they cannot disagree.
-package struct CheckReport: Sendable {
+public struct CheckReport: Sendable {
     package struct ProfileEntry: Sendable {
         package var file: String
         package var name: String?
@@ -165,7 +165,7 @@ package struct CheckReport: Sendable {
     /// 0 every shape fits and no lint error (nor warning with `--strict`); 1 otherwise; 2 when a
     /// shape itself is unusable, which is bad input like an unreadable file; 70 when the solver
     /// failed its own exact check anywhere (the rest of the report is still complete).
-    package var exitCode: Int32 {
+    public var exitCode: Int32 {
         if shapes.contains(where: { !$0.internalErrors.isEmpty }) { return 70 }
         if shapes.contains(where: \.isInvalid) { return 2 }
         if findings.contains(where: fails) { return 1 }

@@ -97,7 +97,7 @@ package enum DuplicateDetection {
 
     /// Everything in the profile except its name and file.
     package static func contentKey(_ profile: HostProfile) -> String {
-        var parts = [profile.source, profile.arch.rawValue, profile.cpuVendor, String(profile.cpuPhysBits), profile.iommuKind, String(profile.iommuAddressBits), String(profile.count)]
+        var parts = [profile.source, profile.arch.rawValue, profile.cpuVendor.rawValue, String(profile.cpuPhysBits), profile.iommuKind.rawValue, String(profile.iommuAddressBits), String(profile.count)]
         parts.append(profile.iovaRanges.map { $0.map(\.description).joined(separator: ",") } ?? "-")
         parts += profile.reserved.map { "\($0.range) \($0.type.rawValue) \($0.note ?? "\u{0}")" }
         parts += profile.programmable.map(programmableKey)
@@ -107,7 +107,7 @@ package enum DuplicateDetection {
     /// What a layout depends on: two profiles with the same key get the same answer from the solver.
     /// Order of regions and regions VFIO ignores do not matter.
     package static func constraintKey(_ profile: HostProfile, strictRelaxable: Bool) -> String {
-        var parts = [profile.arch.rawValue, profile.cpuVendor, String(profile.cpuPhysBits), profile.iommuKind, String(profile.iommuAddressBits)]
+        var parts = [profile.arch.rawValue, profile.cpuVendor.rawValue, String(profile.cpuPhysBits), profile.iommuKind.rawValue, String(profile.iommuAddressBits)]
         parts.append(profile.iovaRanges.map { AddressSet($0).description } ?? "-")
         let blocking = profile.reserved.filter { $0.type.blocksDMA(strictRelaxable: strictRelaxable) }.map { "\($0.range) \($0.type.rawValue)" }.sorted()
         parts.append(blocking.joined(separator: ","))

@@ -5,49 +5,49 @@ import LayoutOutputs
 /// `layoutsolve check` as a library call: lint every profile, solve every VM shape against the
 /// hosts of its architecture, explain what does not fit, and optionally split into pools and
 /// compare with a baseline fleet.
-package struct FleetCheck {
-    package struct Options: Sendable {
+public struct FleetCheck {
+    public struct Options: Sendable {
         /// Warnings fail the check too.
-        package var strict = false
-        package var strictRelaxable = false
-        package var timeLimitSeconds = 30.0
+        public var strict = false
+        public var strictRelaxable = false
+        public var timeLimitSeconds = 30.0
         /// Split each shape's fleet into the fewest migration pools.
-        package var pools = false
+        public var pools = false
         /// A changed layout against the baseline is reported but does not fail.
-        package var allowLayoutChange = false
+        public var allowLayoutChange = false
         package var explainer = ConflictExplainer()
         package var coverage = MaxCoverage()
         package var poolSearch = MigrationPools()
 
-        package init() {}
+        public init() {}
 
         package var solveOptions: SolveOptions { SolveOptions(strictRelaxable: strictRelaxable, timeLimitSeconds: timeLimitSeconds) }
     }
 
     /// A fleet to compare against and where it came from (a folder, or `git:REV:path`).
-    package struct BaselineFleet: Sendable {
+    public struct BaselineFleet: Sendable {
         package var source: String
         package var documents: [ProfileDocument]
 
-        package init(source: String, documents: [ProfileDocument]) {
+        public init(source: String, documents: [ProfileDocument]) {
             self.source = source
             self.documents = documents
         }
 
         /// The old fleet from profile files or folders. The baseline is history: a profile that no
         /// longer parses is left out, not reported.
-        package static func load(paths: [String]) throws -> BaselineFleet {
+        public static func load(paths: [String]) throws -> BaselineFleet {
             BaselineFleet(source: paths.joined(separator: " "), documents: try CheckInput.loadProfiles(paths: paths))
         }
     }
 
-    package var options: Options
+    public var options: Options
 
-    package init(options: Options = Options()) { self.options = options }
+    public init(options: Options = Options()) { self.options = options }
 
     /// Everything about the input, and any layout the solver's own exact check rejected, is in
     /// the report; only a failure of GLPK itself is thrown.
-    package func run(profiles documents: [ProfileDocument], shapes: [ShapeDocument], baseline: BaselineFleet? = nil) throws -> CheckReport {
+    public func run(profiles documents: [ProfileDocument], shapes: [ShapeDocument], baseline: BaselineFleet? = nil) throws -> CheckReport {
         let duplicates = DuplicateDetection.analyse(documents, strictRelaxable: options.strictRelaxable)
         var findingsByFile: [String: [LintFinding]] = [:]
         for finding in duplicates.findings { findingsByFile[finding.file, default: []].append(finding) }

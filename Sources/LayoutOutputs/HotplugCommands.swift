@@ -3,8 +3,13 @@ import LayoutMachines
 import LayoutPlacement
 /// Monitor commands that hot-add the planned DIMMs at their planned addresses, for HMP
 /// (`virsh qemu-monitor-command --hmp`, the QEMU console) and QMP (JSON, for tools).
-package enum HotplugCommands {
+public enum HotplugCommands {
     /// Per planned DIMM: `object_add` for its backend, then `device_add` with `addr=`.
+    /// HMP commands that hot-add the layout's planned DIMMs, in order.
+    public static func hmp(for layout: VerifiedLayout, options: QEMUArguments.Options = .init()) -> [String] { hmp(for: layout.guest, options: options) }
+    /// QMP commands (one JSON object each) that hot-add the layout's planned DIMMs, in order.
+    public static func qmp(for layout: VerifiedLayout, options: QEMUArguments.Options = .init()) -> [String] { qmp(for: layout.guest, options: options) }
+
     package static func hmp(for layout: GuestLayout, options: QEMUArguments.Options = .init()) -> [String] {
         layout.knobs.hotplugPlan.flatMap { dimm in
             ["object_add " + QEMUArguments.backendDescription(id: memdev(dimm), size: dimm.size, backing: options.effectiveBacking(for: layout.vm)),

@@ -3,14 +3,19 @@ import LayoutMachines
 import LayoutPlacement
 /// The machine-readable answer, schema `layoutsolve/layout/v1` (Schemas/layout-v1.schema.json).
 /// Addresses and sizes are hex strings: JSON numbers lose precision above 2^53 in most parsers.
-package enum LayoutJSON {
+public enum LayoutJSON {
     /// The `schema` member of every layout document.
     package static let schema = "layoutsolve/layout/v1"
 
     /// The layout document; `.rendered()` gives the bytes `--format json` prints, the same for the same
     /// inputs (Schemas/README.md says what may change within v1).
+    /// The `layoutsolve/layout/v1` document of a solution, as the command line prints it.
+    public static func render(_ solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> String {
+        document(for: solution, qemuOptions: qemuOptions).rendered()
+    }
+
     package static func document(for solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> JSONOutput {
-        let layout = solution.layout
+        let layout = solution.layout.guest
         var members: [(String, JSONOutput)] = [
             ("schema", .string(schema)),
             ("generator", .string("layoutsolve \(LayoutSolverVersion.current)")),

@@ -9,18 +9,18 @@ import Foundation
 /// VM's own domain (which adds the name, vCPUs, disks, the assigned devices, …). What libvirt has
 /// no element for is passed in `<qemu:commandline>`, which is why the root declares the `qemu`
 /// namespace.
-package enum LibvirtXML {
+public enum LibvirtXML {
     /// The namespace of libvirt's `<qemu:commandline>`, declared on the answer's `<domain>`.
     package static let qemuNamespace = "http://libvirt.org/schemas/domain/qemu/1.0"
 
     /// What the layout does not decide but the XML must say.
-    package struct Options: Sendable, Equatable {
+    public struct Options: Sendable, Equatable {
         /// vCPUs of the domain: libvirt needs a NUMA cell for memory hotplug, and the cell must
         /// list every vCPU.
-        package var vcpus: Int
+        public var vcpus: Int
 
         /// One vCPU unless told otherwise.
-        package init(vcpus: Int = 1) {
+        public init(vcpus: Int = 1) {
             self.vcpus = vcpus
         }
     }
@@ -29,6 +29,11 @@ package enum LibvirtXML {
     ///
     /// Throws ``InputError`` for a machine libvirt output is not written for (`virt`), or a size libvirt
     /// cannot hold exactly (not a whole number of KiB).
+    /// The libvirt `<domain>` XML of a verified layout.
+    public static func document(for layout: VerifiedLayout, options: Options = .init()) throws -> String {
+        try document(for: layout.guest, options: options)
+    }
+
     package static func document(for layout: GuestLayout, options: Options = .init()) throws -> String {
         switch layout.knobs {
         case .pc(let knobs): return try pc(knobs, layout: layout, options: options)

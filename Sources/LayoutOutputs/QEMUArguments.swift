@@ -5,11 +5,11 @@ import Foundation
 
 /// The QEMU command-line arguments that make QEMU derive exactly the verified layout.
 /// Only memory-map arguments: the caller adds disks, devices, accelerators and the binary.
-package enum QEMUArguments {
+public enum QEMUArguments {
     /// Where RAM comes from; none of this changes the map.
-    package struct Options: Sendable, Equatable {
+    public struct Options: Sendable, Equatable {
         /// Where guest RAM comes from.
-        package enum Backing: Sendable, Equatable {
+        public enum Backing: Sendable, Equatable {
             /// Anonymous memory (`memory-backend-ram` for DIMMs, QEMU's own RAM for boot memory).
             case anonymous
             /// Files in a folder (`memory-backend-file`): a hugetlbfs mount, or shared memory for vhost-user.
@@ -17,14 +17,14 @@ package enum QEMUArguments {
         }
 
         /// Where hugepage-backed memory comes from (a hugetlbfs mount) when the VM has `ram_align`.
-        package var hugepagePath: String
+        public var hugepagePath: String
         /// Overrides the backing; nil means anonymous, or hugepage files when the VM has `ram_align`.
-        package var backing: Backing?
+        public var backing: Backing?
 
         /// UEFI firmware for Arm virt guests with DIMMs (QEMU 7.2 needs it for ACPI memory hotplug).
-        package var armFirmware: String
+        public var armFirmware: String
 
-        package init(hugepagePath: String = "/dev/hugepages", backing: Backing? = nil, armFirmware: String = "/usr/share/AAVMF/AAVMF_CODE.fd") {
+        public init(hugepagePath: String = "/dev/hugepages", backing: Backing? = nil, armFirmware: String = "/usr/share/AAVMF/AAVMF_CODE.fd") {
             self.hugepagePath = hugepagePath
             self.backing = backing
             self.armFirmware = armFirmware
@@ -37,6 +37,12 @@ package enum QEMUArguments {
 
     /// The memory-map arguments, one element per argument (no shell quoting); see ``shellLine(_:)``
     /// for one line.
+    /// The memory-map arguments of a verified layout, one element per argument (no shell quoting);
+    /// see ``shellLine(_:)`` for one line.
+    public static func argv(for layout: VerifiedLayout, options: Options = Options()) -> [String] {
+        argv(for: layout.guest, options: options)
+    }
+
     package static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
         var arguments: [String]
         switch layout.knobs {
@@ -114,7 +120,7 @@ package enum QEMUArguments {
     }
 
     /// One shell-safe line: arguments that need it are single-quoted.
-    package static func shellLine(_ argv: [String]) -> String {
+    public static func shellLine(_ argv: [String]) -> String {
         argv.map(shellQuoted).joined(separator: " ")
     }
 

@@ -6,16 +6,16 @@ import LayoutPlacement
 /// 1 MiB MSI window and a 1 TiB hole are both visible. Guest DMA targets are repeated as pale
 /// bands in every host lane, so a reader sees that no hole touches one; violations passed in are
 /// drawn in red.
-package enum SVGMap {
+public enum SVGMap {
     /// How to draw the picture.
-    package struct Options: Sendable, Equatable {
+    public struct Options: Sendable, Equatable {
         /// Whether `direct-relaxable` regions count as holes (`--strict-relaxable`).
-        package var strictRelaxable: Bool
+        public var strictRelaxable: Bool
         /// Where the layout fails on a host, from the exact verifier; drawn in red.
-        package var conflicts: [Violation]
+        public var conflicts: [Violation]
 
         /// Relaxable regions drawn as ignored, no conflicts: the picture of a verified layout.
-        package init(strictRelaxable: Bool = false, conflicts: [Violation] = []) {
+        public init(strictRelaxable: Bool = false, conflicts: [Violation] = []) {
             self.strictRelaxable = strictRelaxable
             self.conflicts = conflicts
         }
@@ -26,8 +26,8 @@ package enum SVGMap {
     /// ```swift
     /// try SVGMap.render(solution).write(toFile: "map.svg", atomically: true, encoding: .utf8)
     /// ```
-    package static func render(_ solution: Solution, options: Options = .init()) -> String {
-        render(layout: solution.layout, hosts: solution.hosts, programmable: solution.programmable, options: options)
+    public static func render(_ solution: Solution, options: Options = .init()) -> String {
+        render(layout: solution.layout.guest, hosts: solution.hosts, programmable: solution.programmable, options: options)
     }
 
     /// An SVG document of any layout beside any hosts; pass ``LayoutVerifier/violations(of:on:strictRelaxable:)``

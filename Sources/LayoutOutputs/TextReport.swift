@@ -5,11 +5,11 @@ import Foundation
 
 /// The default, human-readable answer: the map as a table, the hosts it was checked against,
 /// where programmable windows went, notes, and the QEMU arguments as one shell line.
-package enum TextReport {
+public enum TextReport {
     /// `map` draws ``ASCIIMap`` under the table (nil leaves it out); its colour is the caller's
     /// decision, so the report is the same bytes for the same inputs.
-    package static func render(_ solution: Solution, qemuOptions: QEMUArguments.Options = .init(), map: ASCIIMap.Options? = ASCIIMap.Options()) -> String {
-        let layout = solution.layout
+    public static func render(_ solution: Solution, qemuOptions: QEMUArguments.Options = .init(), map: ASCIIMap.Options? = ASCIIMap.Options()) -> String {
+        let layout = solution.layout.guest
         var lines: [String] = []
         let title = layout.vm.name.map { "VM \($0): " } ?? ""
         lines.append("\(title)\(layout.machine.rawValue) (\(layout.machineType)), \(ByteCount.format(layout.vm.ram)) RAM, guest \(layout.machine == .virt ? "IPA bits" : "phys-bits") \(layout.physBits)" + (layout.cpuVendor.map { ", \($0.rawValue) vCPU" } ?? ""))

@@ -1,18 +1,29 @@
 import LayoutCore
 import LayoutMachines
 /// Whether one host can run a VM (and hot-add its planned DIMMs), and if not, every reason.
-package struct HostFit: Equatable, Sendable {
-    package var host: String
+public struct HostFit: Equatable, Sendable {
+    public var host: String
     /// Empty when the VM fits.
-    package var problems: [String]
-    package var fits: Bool { problems.isEmpty }
+    public var problems: [String]
+    public var fits: Bool { problems.isEmpty }
 }
 
 /// Will this existing VM fit these hosts? For layouts this tool printed and for any QEMU command
 /// line: the map is derived per host (a `host` CPU takes each host's vendor and, with
 /// host-phys-bits, its width), then checked exactly against that host.
-package enum FitCheck {
+public enum FitCheck {
     /// A layout this tool printed, on (new) hosts.
+    /// A layout this tool solved, on (new) hosts.
+    public static func check(layout: VerifiedLayout, hosts: [HostProfile], strictRelaxable: Bool = false) -> [HostFit] {
+        check(layout: layout.guest, hosts: hosts, strictRelaxable: strictRelaxable)
+    }
+
+    /// Any QEMU command line (its memory options), on hosts, as each host's QEMU under KVM lays it out.
+    /// - Throws: ``InputError`` when the command line does not parse.
+    public static func check(qemuCommandLine: String, hosts: [HostProfile], vm: VMSpec, strictRelaxable: Bool = false) throws -> [HostFit] {
+        check(arguments: try QEMUArgumentParser.parse(qemuCommandLine), hosts: hosts, vm: vm, strictRelaxable: strictRelaxable)
+    }
+
     package static func check(layout: GuestLayout, hosts: [HostProfile], strictRelaxable: Bool = false) -> [HostFit] {
         hosts.sorted { $0.name < $1.name }.map { host in
             if let problem = architectureProblem(layout.machine, host) { return HostFit(host: host.name, problems: [problem]) }
@@ -158,5 +169,5 @@ package enum FitCheck {
 
 extension HostProfile {
     /// The host's CPU vendor as a guest vendor, when it is one QEMU's layout cares about.
-    package var vendor: CPUVendor? { CPUVendor(rawValue: cpuVendor) }
+    package var vendor: CPUVendor? { cpuVendor.guestVendor }
 }

@@ -1,14 +1,14 @@
 import LayoutCore
 import LayoutMachines
 /// One way a layout fails on one host.
-package struct Violation: Equatable, Sendable, CustomStringConvertible {
+public struct Violation: Equatable, Sendable, CustomStringConvertible {
     /// The host the layout fails on.
-    package var host: String
+    public var host: String
     /// The guest region at fault (`ram-above-4g`, `ls-dimm0`, …), or `cpu` for an address width.
-    package var region: String
+    public var region: String
     /// What overlaps or exceeds what, with addresses.
-    package var message: String
-    package var description: String { "\(host): \(region): \(message)" }
+    public var message: String
+    public var description: String { "\(host): \(region): \(message)" }
 }
 
 /// The exact check every layout passes before anyone sees it: each DMA target against each
@@ -37,6 +37,30 @@ package enum LayoutVerifier {
                 if let usable = host.iovaRanges, !AddressSet(usable).ranges.contains(where: { $0.contains(target.range) }) {
                     found.append(Violation(host: host.name, region: target.name, message: "\(target.range) is not inside one usable IOVA range"))
                 }
+            }
+        }
+        return found
+    }
+
+    /// Every way the programmable-window placements fail: a window that overlaps a guest DMA target
+    /// or one of its own host's fixed holes, lies outside the range the host allows, or is misaligned.
+    package static func violations(of placements: [ProgrammablePlacement], layout: GuestLayout, on hosts: [HostProfile], strictRelaxable: Bool) -> [Violation] {
+        var found: [Violation] = []
+        let byName = Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for placement in placements {
+            let label = "\(placement.type.rawValue) window \(placement.path)"
+            guard let host = byName[placement.host], let window = host.programmable.first(where: { $0.path == placement.path }) else {
+                found.append(Violation(host: placement.host, region: label, message: "placed for a window the host's profile does not have"))
+                continue
+            }
+            if placement.range.size != window.size || placement.range.start % max(window.align, 1) != 0 || !window.within.contains(placement.range) {
+                found.append(Violation(host: host.name, region: label, message: "\(placement.range) is not a \(Hex.format(window.size))-byte window aligned to \(Hex.format(window.align)) inside \(window.within)"))
+            }
+            for target in layout.dmaTargets where target.range.overlaps(placement.range) {
+                found.append(Violation(host: host.name, region: label, message: "\(placement.range) overlaps the guest's \(target.name) \(target.range)"))
+            }
+            for region in host.reserved where region.type.blocksDMA(strictRelaxable: strictRelaxable) && region.range.overlaps(placement.range) {
+                found.append(Violation(host: host.name, region: label, message: "\(placement.range) overlaps the host's own \(region.label)"))
             }
         }
         return found

@@ -1,45 +1,45 @@
 import LayoutCore
 import LayoutMachines
 /// Where the time went and how large the model was: for benchmarks and `--verbose`.
-package struct SolveStatistics: Equatable, Sendable {
-    package var hosts = 0
-    package var distinctHoles = 0
-    package var scenarios = 0
-    package var rows = 0
-    package var columns = 0
-    package var binaries = 0
-    package var glpkSolves = 0
-    package var modelSeconds = 0.0
-    package var glpkSeconds = 0.0
-    package var verifySeconds = 0.0
+public struct SolveStatistics: Equatable, Sendable {
+    public var hosts = 0
+    public var distinctHoles = 0
+    public var scenarios = 0
+    public var rows = 0
+    public var columns = 0
+    public var binaries = 0
+    public var glpkSolves = 0
+    public var modelSeconds = 0.0
+    public var glpkSeconds = 0.0
+    public var verifySeconds = 0.0
     /// A stage hit the time limit and returned its best incumbent: the answer may not be optimal.
-    package var hitTimeLimit = false
+    public var hitTimeLimit = false
     /// The largest relative optimality gap GLPK reported at the time limit (nil when every stage was optimal).
-    package var optimalityGap: Double?
+    public var optimalityGap: Double?
 }
 
 /// A verified layout and everything said about it.
-package struct Solution: Sendable {
+public struct Solution: Sendable {
     /// The guest memory map, its knobs and notes.
-    package var layout: GuestLayout
+    public var layout: VerifiedLayout
     /// The hosts it was verified against, sorted by name.
-    package var hosts: [HostProfile]
+    public var hosts: [HostProfile]
     /// Where each host's programmable (sw-msi) window must go, so that it stays clear of the guest's DMA targets.
-    package var programmable: [ProgrammablePlacement]
+    public var programmable: [ProgrammablePlacement]
     /// Model size and timings; not part of the answer, and not deterministic.
-    package var statistics: SolveStatistics
+    public var statistics: SolveStatistics
 }
 
 /// How the solver reads the hosts and how long it may search.
-package struct SolveOptions: Sendable {
+public struct SolveOptions: Sendable {
     /// Treat `direct-relaxable` regions as holes too (VFIO itself ignores them).
-    package var strictRelaxable = false
+    public var strictRelaxable = false
     /// Wall-clock limit for each GLPK solve, in seconds.
-    package var timeLimitSeconds = 30.0
+    public var timeLimitSeconds = 30.0
     /// The MIP solver: GLPK. Tests substitute an independent backend to cross-check the model.
     package var backend: any MIPBackend = GLPKMIPBackend()
     /// VFIO's own reading of relaxable regions and 30 seconds per GLPK solve, as the command line's defaults.
-    package init(strictRelaxable: Bool = false, timeLimitSeconds: Double = 30) {
+    public init(strictRelaxable: Bool = false, timeLimitSeconds: Double = 30) {
         self.strictRelaxable = strictRelaxable
         self.timeLimitSeconds = timeLimitSeconds
     }

@@ -2,23 +2,23 @@ import LayoutCore
 import LayoutMachines
 /// No layout fits every host. Not a failure of the tool: the hosts and regions that conflict,
 /// with numbers. Exit code 1 at the command line.
-package struct NoLayoutExists: Error, Sendable, CustomStringConvertible {
+public struct NoLayoutExists: Error, Sendable, CustomStringConvertible {
     /// One reason, in numbers, and what causes it.
-    package struct Conflict: Error, Sendable, Equatable {
+    public struct Conflict: Error, Sendable, Equatable {
         /// What does not fit, with the sizes and addresses involved.
-        package var message: String
+        public var message: String
         /// The hosts whose holes or widths cause it.
-        package var hosts: [String]
+        public var hosts: [String]
         /// The holes involved, each with its host and its path in that host's profile.
-        package var holes: [Hole]
+        public var holes: [Hole]
     }
 
     /// The VM spec's `name`, if it has one.
-    package var vmName: String?
+    public var vmName: String?
     /// Every independent reason; fixing one may not be enough.
-    package var conflicts: [Conflict]
+    public var conflicts: [Conflict]
 
-    package var description: String {
+    public var description: String {
         var lines = ["no guest memory layout fits every host" + (vmName.map { " for VM \($0)" } ?? "") + ":"]
         for conflict in conflicts {
             lines.append("  - " + conflict.message)
@@ -30,18 +30,18 @@ package struct NoLayoutExists: Error, Sendable, CustomStringConvertible {
 }
 
 /// The solver could not finish in the time allowed (exit code 3).
-package struct SolveTimedOut: Error, Sendable, CustomStringConvertible {
+public struct SolveTimedOut: Error, Sendable, CustomStringConvertible {
     /// The time limit that was reached, per GLPK solve.
-    package var seconds: Double
-    package var description: String { "no layout found in \(seconds) s (raise --time-limit)" }
+    public var seconds: Double
+    public var description: String { "no layout found in \(seconds) s (raise --time-limit)" }
 }
 
 /// A layout the solver proposed failed the exact verifier: a bug in this tool, never printed
 /// as an answer. Exit code 70 (EX_SOFTWARE).
-package struct VerifierRejectedLayout: Error, Sendable, CustomStringConvertible {
+public struct VerifierRejectedLayout: Error, Sendable, CustomStringConvertible {
     /// What the exact check found wrong with the proposed layout.
-    package var violations: [Violation]
-    package var description: String {
+    public var violations: [Violation]
+    public var description: String {
         "internal error: the solver proposed a layout that fails the exact check; please report this with the inputs.\n"
             + violations.map { "  - \($0)" }.joined(separator: "\n")
     }

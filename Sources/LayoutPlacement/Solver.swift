@@ -13,7 +13,7 @@ import Foundation
 ///
 /// Throws ``InputError`` for bad input, ``NoLayoutExists`` when no layout fits every host,
 /// ``SolveTimedOut`` when GLPK runs out of time, and ``VerifierRejectedLayout`` for an internal bug.
-package enum Solver {
+public enum Solver {
     /// Chooses, derives and verifies one layout for `vm` that fits every host in `hosts`.
     ///
     /// The answer is deterministic: the same hosts (in any order), VM and options give the same layout.
@@ -24,7 +24,7 @@ package enum Solver {
     /// - Returns: A layout that passed the exact check against every host's own profile.
     /// - Throws: ``InputError`` for a spec or profile the solver cannot use, ``NoLayoutExists`` when no
     ///   layout fits every host, ``SolveTimedOut``, and ``VerifierRejectedLayout`` for a bug.
-    package static func solve(hosts: [HostProfile], vm: VMSpec, options: SolveOptions = SolveOptions()) throws -> Solution {
+    public static func solve(hosts: [HostProfile], vm: VMSpec, options: SolveOptions = SolveOptions()) throws -> Solution {
         if let problem = VMSpecParser.validate(vm).first {
             throw InputError(source: "vm", path: "$.\(problem.member)", message: problem.message)
         }
@@ -50,7 +50,12 @@ package enum Solver {
                 if vm.viommu == .virtioIOMMU {
                     layout.viommu = VIOMMUPlan.make(fleet: fleet, programmable: placements, qemu: vm.qemu)
                 }
-                return Solution(layout: layout, hosts: fleet.hosts, programmable: placements, statistics: statistics)
+                // Everything the answer carries is checked again as it will be printed: the final map
+                // against every host, and each programmable window against the map and its host.
+                let violations = LayoutVerifier.violations(of: layout, on: fleet.hosts, strictRelaxable: fleet.strictRelaxable)
+                    + LayoutVerifier.violations(of: placements, layout: layout, on: fleet.hosts, strictRelaxable: fleet.strictRelaxable)
+                guard violations.isEmpty else { throw VerifierRejectedLayout(violations: violations) }
+                return Solution(layout: VerifiedLayout(checked: layout), hosts: fleet.hosts, programmable: placements, statistics: statistics)
             case .needsReservation(let hole):
                 fleet = fleet.adding([hole])
             }

@@ -1,13 +1,5 @@
 import LayoutCore
-/// The IOMMU kinds of `layoutsolve/host/v1` (`iommu.kind`).
-package enum IOMMUKind: String, Sendable, CaseIterable {
-    case intelVTd = "intel-vt-d"
-    case amdVi = "amd-vi"
-    case armSMMUv3 = "arm-smmu-v3"
-    case armSMMU = "arm-smmu"
-    case s390
-    case other
-
+extension IOMMUKind {
     package var displayName: String {
         switch self {
         case .intelVTd: return "Intel VT-d"

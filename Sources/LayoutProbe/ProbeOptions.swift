@@ -1,20 +1,20 @@
 import LayoutCore
 /// What to probe and how: which tree, which groups, and what the files cannot say.
-package struct ProbeOptions: Sendable {
+public struct ProbeOptions: Sendable {
     /// `/`, or a copy of a host's `sys/`, `proc/` and `etc/` files.
-    package var root: String
+    public var root: String
     /// Only these IOMMU groups (those of the devices that will be assigned); nil for all.
-    package var groups: [Int]?
+    public var groups: [Int]?
     /// Only the groups of these devices; nil for all.
-    package var devices: [PCIAddress]?
+    public var devices: [PCIAddress]?
     /// The profile's name; nil takes the host name from `/etc/hostname`.
-    package var name: String?
+    public var name: String?
     /// The KVM IPA limit of an arm64 host, which no file exposes.
-    package var ipaBits: Int?
+    public var ipaBits: Int?
     /// Print what could be read when files are missing or malformed, with stand-in values.
-    package var partial: Bool
+    public var partial: Bool
 
-    package init(root: String = "/", groups: [Int]? = nil, devices: [PCIAddress]? = nil, name: String? = nil, ipaBits: Int? = nil, partial: Bool = false) {
+    public init(root: String = "/", groups: [Int]? = nil, devices: [PCIAddress]? = nil, name: String? = nil, ipaBits: Int? = nil, partial: Bool = false) {
         self.root = root
         self.groups = groups
         self.devices = devices

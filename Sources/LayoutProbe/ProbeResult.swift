@@ -1,31 +1,31 @@
 import LayoutCore
 /// A probed host: the profile, and what the person running the probe should know about it.
-package struct ProbeResult: Sendable {
-    package var profile: HostProfile
+public struct ProbeResult: Sendable {
+    public var profile: HostProfile
     /// Assumptions and stand-in values; the profile's `source` repeats them.
-    package var warnings: [String]
+    public var warnings: [String]
     /// What could not be read; only a `--partial` probe returns with any.
-    package var missing: [InputError]
+    public var missing: [InputError]
 
-    package var isPartial: Bool { !missing.isEmpty }
+    public var isPartial: Bool { !missing.isEmpty }
 
     /// The profile as canonical `layoutsolve/host/v1` JSON.
-    package var json: String { HostProfileJSON.render(profile) }
+    public var json: String { HostProfileJSON.render(profile) }
 }
 
 /// A probe that cannot print a profile. `problems` name the file and line of each missing,
 /// unreadable or malformed input.
-package struct ProbeFailed: Error, Sendable, CustomStringConvertible {
-    package let problems: [InputError]
+public struct ProbeFailed: Error, Sendable, CustomStringConvertible {
+    public let problems: [InputError]
     /// True when `--partial` would print a profile anyway (with stand-ins for what is missing).
-    package let partialWouldHelp: Bool
+    public let partialWouldHelp: Bool
 
     package init(problems: [InputError], partialWouldHelp: Bool) {
         self.problems = problems
         self.partialWouldHelp = partialWouldHelp
     }
 
-    package var description: String {
+    public var description: String {
         let hint = partialWouldHelp
             ? "no profile printed; --partial prints what could be read, with stand-in values named in its source and warnings"
             : "no profile printed"

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Everything is read in a fixed order and sorted, and nothing time- or run-dependent is written,
 /// so probing the same host twice gives the same bytes.
-package enum Prober {
+public enum Prober {
     package static let cpuinfo = "/proc/cpuinfo"
     package static let osrelease = "/proc/sys/kernel/osrelease"
     package static let archFile = "/proc/sys/kernel/arch"
@@ -23,7 +23,7 @@ package enum Prober {
 
     /// Probes the host; throws `ProbeFailed` (or `InputError` for bad options) when no profile
     /// can be printed.
-    package static func probe(_ options: ProbeOptions) throws -> ProbeResult {
+    public static func probe(_ options: ProbeOptions) throws -> ProbeResult {
         var session = ProbeSession(options: options)
         return try session.run()
     }
@@ -86,8 +86,8 @@ package struct ProbeSession {
         let name = profileName()
         let source = sourceLine(kernel: kernel, cpuText: cpuText, kind: kind, units: units, iommuText: iommuText, selection: selection, sawMSI: sysfsRegions.contains { $0.kind == .msi })
         let profile = HostProfile(
-            name: name, source: source, arch: arch, cpuVendor: vendor, cpuPhysBits: cpuBits,
-            iommuKind: kind.rawValue, iommuAddressBits: iommuBits, reserved: reserved)
+            name: name, source: source, arch: arch, cpuVendor: HostCPUVendor(rawValue: vendor), cpuPhysBits: cpuBits,
+            iommuKind: kind, iommuAddressBits: iommuBits, reserved: reserved)
         return ProbeResult(profile: profile, warnings: warnings, missing: problems)
     }
 

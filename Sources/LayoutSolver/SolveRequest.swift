@@ -13,16 +13,16 @@ import Foundation
 /// `hosts` mixes paths (files, or folders of `*.json`, relative to the current directory) and
 /// inline profiles; `vm` is a path or an inline spec. Inline documents are checked as strictly as
 /// files, and errors name the request's own JSON path and line (`$.hosts[1].reserved[0].end`).
-package struct SolveRequest: Sendable {
+public struct SolveRequest: Sendable {
     /// The `schema` member a request must have.
     package static let schema = "layoutsolve/request/v1"
     package static let members = ["schema", "hosts", "vm", "options", "note"]
     package static let optionMembers = ["strict_relaxable", "time_limit", "hugepage_path"]
 
     /// Every host the VM may run on, from paths and inline profiles.
-    package var hosts: [HostProfile]
+    public var hosts: [HostProfile]
     /// The VM, from a path or an inline spec.
-    package var vm: VMSpec
+    public var vm: VMSpec
     /// `strict_relaxable` and `time_limit`.
     package var options: SolveOptions
     /// `hugepage_path`.
@@ -37,7 +37,7 @@ package struct SolveRequest: Sendable {
     }
 
     /// Reads a request from a file, or from standard input for `-` (named `<stdin>` in errors).
-    package static func load(path: String) throws -> SolveRequest {
+    public static func load(path: String) throws -> SolveRequest {
         try parse(try InputLoader.readBytes(path), source: path == "-" ? "<stdin>" : path)
     }
 
@@ -198,18 +198,18 @@ package struct SolveRequest: Sendable {
     }
 
     /// Solves the request.
-    package func solve() throws -> Solution {
+    public func solve() throws -> Solution {
         try Solver.solve(hosts: hosts, vm: vm, options: options)
     }
 
     /// What request mode prints: the layout JSON, or an error document and its exit code.
-    package struct Response: Sendable, Equatable {
+    public struct Response: Sendable, Equatable {
         /// `layoutsolve/layout/v1`, empty on failure.
         package var output: String
         /// `layoutsolve/error/v1`, empty on success.
         package var error: String
         /// The command's exit code: 0, or the error kind's (``ErrorJSON/Kind/exitCode``).
-        package var exitCode: Int32
+        public var exitCode: Int32
 
         /// An answer built in code (the command line refuses conflicting flags this way).
         package init(output: String, error: String, exitCode: Int32) {
@@ -222,7 +222,7 @@ package struct SolveRequest: Sendable {
     /// Reads (`-` is standard input), solves and answers one request: the whole of request mode, so
     /// the command line only moves bytes. `deliver` gets the request, its solution and the layout JSON
     /// to write them where they go; an error it throws (a file that cannot be written) becomes the answer.
-    package static func respond(toRequestAt path: String, deliver: (SolveRequest, Solution, String) throws -> Void = { _, _, _ in }) -> Response {
+    public static func respond(toRequestAt path: String, deliver: (SolveRequest, Solution, String) throws -> Void = { _, _, _ in }) -> Response {
         do {
             let request = try load(path: path)
             let solution = try request.solve()

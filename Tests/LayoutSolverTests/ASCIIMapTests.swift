@@ -62,12 +62,12 @@ struct ASCIIMapTests {
         let xeon = try Fixture.profile("intel-xeon-vtd48")
         let amd = try Fixture.profile("amd-epyc-7003")
         let layout = try Solver.solve(hosts: [xeon], vm: VMSpec(ram: 1100 * Self.gib)).layout
-        let violations = LayoutVerifier.violations(of: layout, on: [xeon, amd], strictRelaxable: false)
-        let map = ASCIIMap.render(layout: layout, hosts: [xeon, amd], options: .init(color: true, conflicts: violations))
+        let violations = LayoutVerifier.violations(of: layout.guest, on: [xeon, amd], strictRelaxable: false)
+        let map = ASCIIMap.render(layout: layout.guest, hosts: [xeon, amd], options: .init(color: true, conflicts: violations))
         let ht = try #require(row(Self.strippingANSI(map), 0xfd_0000_0000))
         #expect(ht.contains("!! ram-above-4g") && ht.contains("!! reserved"))
         #expect(map.contains("\u{1B}[1;31m!! amd-epyc-7003: ram-above-4g:"))
-        #expect(!ASCIIMap.render(layout: layout, hosts: [xeon, amd]).contains("!! amd"))
+        #expect(!ASCIIMap.render(layout: layout.guest, hosts: [xeon, amd]).contains("!! amd"))
     }
 
     @Test func theTextReportCarriesTheMapUnlessAskedNotTo() throws {

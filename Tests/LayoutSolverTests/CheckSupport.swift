@@ -44,8 +44,8 @@ enum CheckFixture {
         var members: [(String, JSONOutput)] = [
             ("schema", .string(HostProfile.schema)), ("name", .string(host.name)),
             ("source", .string(source ?? host.source)), ("arch", .string(host.arch.rawValue)),
-            ("cpu", .object([("vendor", .string(host.cpuVendor)), ("phys_bits", .integer(host.cpuPhysBits))])),
-            ("iommu", .object([("kind", .string(host.iommuKind)), ("address_bits", .integer(host.iommuAddressBits))])),
+            ("cpu", .object([("vendor", .string(host.cpuVendor.rawValue)), ("phys_bits", .integer(host.cpuPhysBits))])),
+            ("iommu", .object([("kind", .string(host.iommuKind.rawValue)), ("address_bits", .integer(host.iommuAddressBits))])),
         ]
         if let ranges = host.iovaRanges {
             members.append(("iova_ranges", .array(ranges.map { .object([("start", .string(Hex.format($0.start))), ("end", .string(Hex.format($0.last)))]) })))
@@ -85,7 +85,7 @@ struct GeneratedFleet {
     struct Kind {
         var name: String
         var arch: HostProfile.Architecture
-        var vendor: String
+        var vendor: HostCPUVendor
         var cpuBits: Int
         var iommuBits: Int
         var regions: [(UInt64, UInt64, ReservedType, String)]
@@ -163,7 +163,7 @@ struct GeneratedFleet {
             : []
         return HostProfile(
             name: "\(kind.name)-\(String(format: "%05d", index))", source: "probe of rack \(index / 40) slot \(index % 40), firmware build \(build)",
-            arch: kind.arch, cpuVendor: kind.vendor, cpuPhysBits: kind.cpuBits, iommuKind: kind.arch == .aarch64 ? "arm-smmu-v3" : kind.vendor == "amd" ? "amd-vi" : "intel-vt-d",
+            arch: kind.arch, cpuVendor: kind.vendor, cpuPhysBits: kind.cpuBits, iommuKind: kind.arch == .aarch64 ? IOMMUKind.armSMMUv3 : kind.vendor == "amd" ? IOMMUKind.amdVi : IOMMUKind.intelVTd,
             iommuAddressBits: kind.iommuBits, reserved: reserved, programmable: programmable)
     }
 }

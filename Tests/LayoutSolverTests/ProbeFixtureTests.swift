@@ -45,7 +45,7 @@ struct ProbeFixtureTests {
     @Test func intelClientHasTheNarrowVTdAndTheISABridgeRegion() throws {
         let profile = try Prober.probe(ProbeFixture.options("intel-client")).profile
         #expect(profile.arch == .x86_64 && profile.cpuVendor == "intel")
-        #expect(profile.cpuPhysBits == 46 && profile.iommuKind == "intel-vt-d" && profile.iommuAddressBits == 39)
+        #expect(profile.cpuPhysBits == 46 && profile.iommuKind == IOMMUKind.intelVTd && profile.iommuAddressBits == 39)
         #expect(profile.reserved.map(\.label).map { $0.components(separatedBy: " (").first ?? "" } == [
             "direct-relaxable 0x0-0xffffff", "direct-relaxable 0x3c000000-0x407fffff", "msi 0xfee00000-0xfeefffff",
         ])
@@ -71,7 +71,7 @@ struct ProbeFixtureTests {
 
     @Test func amdHasTheHyperTransportHoleAndTheHATSWidth() throws {
         let profile = try Prober.probe(ProbeFixture.options("amd-epyc")).profile
-        #expect(profile.cpuVendor == "amd" && profile.iommuKind == "amd-vi")
+        #expect(profile.cpuVendor == "amd" && profile.iommuKind == IOMMUKind.amdVi)
         #expect(profile.reserved.map(\.type) == [.msi, .reserved])
         #expect(profile.reserved[1].range == AddressRange(start: 0xfd_0000_0000, last: 0xff_ffff_ffff))
         #expect(profile.reserved[1].note?.contains("HyperTransport") == true)
@@ -82,7 +82,7 @@ struct ProbeFixtureTests {
     @Test func arm64SoftwareWindowIsAFixedSWMSIRegion() throws {
         let result = try Prober.probe(ProbeFixture.options("arm64-smmuv3"))
         let profile = result.profile
-        #expect(profile.arch == .aarch64 && profile.cpuVendor == "arm" && profile.iommuKind == "arm-smmu-v3")
+        #expect(profile.arch == .aarch64 && profile.cpuVendor == "arm" && profile.iommuKind == IOMMUKind.armSMMUv3)
         #expect(profile.reserved.count == 1 && profile.reserved[0].type == .swMSI)
         #expect(profile.reserved[0].range == MSIClassifier.armSoftwareWindow)
         #expect(profile.reserved[0].note?.contains("fixed region, not programmable") == true)
@@ -106,7 +106,7 @@ struct ProbeFixtureTests {
     @Test func s390TakesItsWidthFromTheReservedRegions() throws {
         let result = try Prober.probe(ProbeFixture.options("s390x"))
         let profile = result.profile
-        #expect(profile.arch == .s390x && profile.cpuVendor == "ibm" && profile.iommuKind == "s390")
+        #expect(profile.arch == .s390x && profile.cpuVendor == "ibm" && profile.iommuKind == .s390)
         #expect(profile.iommuAddressBits == 42 && profile.cpuPhysBits == 64)
         #expect(profile.reserved.map(\.range) == [AddressRange(start: 0, last: 0xffff_ffff)!, AddressRange(start: 0x9_0000_0000, last: 0x3ff_ffff_ffff)!])
         #expect(result.warnings.isEmpty)

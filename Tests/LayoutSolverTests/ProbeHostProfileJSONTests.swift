@@ -28,7 +28,7 @@ struct ProbeHostProfileJSONTests {
 
     @Test func writesTheCanonicalForm() throws {
         let profile = HostProfile(
-            name: "edge", source: "test", arch: .aarch64, cpuVendor: "arm", cpuPhysBits: 44, iommuKind: "arm-smmu-v3", iommuAddressBits: 48,
+            name: "edge", source: "test", arch: .aarch64, cpuVendor: "arm", cpuPhysBits: 44, iommuKind: IOMMUKind.armSMMUv3, iommuAddressBits: 48,
             iovaRanges: [AddressRange(start: 0, last: 0xffff_ffff_ffff)!],
             reserved: [ReservedRegion(range: AddressRange(start: 0xC601_0000, size: 0x1_0000)!, type: .msi)],
             programmable: [ProgrammableRegion(type: .swMSI, size: 1 << 20, align: 1 << 20, within: AddressRange(start: 0, last: 0xffff_ffff)!, defaultBase: 0x800_0000, note: "window")],
@@ -80,19 +80,19 @@ struct ProbeHostProfileJSONTests {
     }
 
     @Test func leavesOutWhatSaysNothing() throws {
-        let bare = HostProfile(name: "bare", arch: .x86_64, cpuVendor: "intel", cpuPhysBits: 39, iommuKind: "intel-vt-d", iommuAddressBits: 39)
+        let bare = HostProfile(name: "bare", arch: .x86_64, cpuVendor: "intel", cpuPhysBits: 39, iommuKind: IOMMUKind.intelVTd, iommuAddressBits: 39)
         let text = HostProfileJSON.render(bare)
         #expect(!text.contains("\"source\"") && !text.contains("iova_ranges") && !text.contains("programmable") && !text.contains("count"))
         #expect(text.contains("\"reserved\": []"))
         let reparsed = try HostProfileParser.parse(Array(text.utf8), source: "bare.json")
         #expect(ProbeFixture.comparable(reparsed) == ProbeFixture.comparable(bare))
-        let emptyRanges = HostProfile(name: "r", arch: .s390x, cpuVendor: "ibm", cpuPhysBits: 64, iommuKind: "s390", iommuAddressBits: 42, iovaRanges: [])
+        let emptyRanges = HostProfile(name: "r", arch: .s390x, cpuVendor: "ibm", cpuPhysBits: 64, iommuKind: .s390, iommuAddressBits: 42, iovaRanges: [])
         #expect(try HostProfileParser.parse(Array(HostProfileJSON.render(emptyRanges).utf8), source: "r.json").iovaRanges == [])
     }
 
     @Test func regionsReachingTheTopOfTheSpaceRoundTrip() throws {
         let profile = HostProfile(
-            name: "top", source: "quotes \"and\" \\ backslashes\nand a newline", arch: .x86_64, cpuVendor: "amd", cpuPhysBits: 52, iommuKind: "amd-vi", iommuAddressBits: 64,
+            name: "top", source: "quotes \"and\" \\ backslashes\nand a newline", arch: .x86_64, cpuVendor: "amd", cpuPhysBits: 52, iommuKind: IOMMUKind.amdVi, iommuAddressBits: 64,
             reserved: [ReservedRegion(range: AddressRange(start: 0xffff_ffff_ffff_f000, last: .max)!, type: .reserved, note: "top page")])
         let text = HostProfileJSON.render(profile)
         #expect(text.contains("\"end\": \"0xffffffffffffffff\""))

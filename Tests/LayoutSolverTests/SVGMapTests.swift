@@ -71,9 +71,9 @@ struct SVGMapTests {
         let amd = try Fixture.profile("amd-epyc-7003")
         let client = try Fixture.profile("intel-client-39")
         let layout = try Solver.solve(hosts: [xeon], vm: VMSpec(name: "big", ram: 1100 * Self.gib)).layout
-        let violations = LayoutVerifier.violations(of: layout, on: [xeon, amd, client], strictRelaxable: false)
+        let violations = LayoutVerifier.violations(of: layout.guest, on: [xeon, amd, client], strictRelaxable: false)
         #expect(violations.contains { $0.host == "amd-epyc-7003" && $0.region == "ram-above-4g" })
-        let svg = SVGMap.render(layout: layout, hosts: [xeon, amd, client], options: .init(conflicts: violations))
+        let svg = SVGMap.render(layout: layout.guest, hosts: [xeon, amd, client], options: .init(conflicts: violations))
         let document = try parse(svg)
         let amdConflicts = try document.nodes(forXPath: "//*[@data-hosts='amd-epyc-7003']/*[@class='conflict']/@fill")
         #expect(amdConflicts.map(\.stringValue) == ["#d62728"])
@@ -83,7 +83,7 @@ struct SVGMapTests {
         #expect(try document.nodes(forXPath: "//*[@class='conflict-text']").count == violations.count)
         #expect(try texts(document).contains { $0.hasPrefix("conflict: amd-epyc-7003: ram-above-4g:") })
         // The same picture without violations has no red at all.
-        #expect(!SVGMap.render(layout: layout, hosts: [xeon, amd, client]).contains("class='conflict'"))
+        #expect(!SVGMap.render(layout: layout.guest, hosts: [xeon, amd, client]).contains("class='conflict'"))
     }
 
     @Test func hostsThatLookTheSameShareALane() throws {
@@ -100,7 +100,7 @@ struct SVGMapTests {
         var reversed = solution
         reversed.hosts.reverse()
         #expect(SVGMap.render(solution) == SVGMap.render(reversed))
-        var layout = solution.layout
+        var layout = solution.layout.guest
         layout.vm.name = "<db & \"prod\">"
         let svg = SVGMap.render(layout: layout, hosts: solution.hosts)
         let document = try parse(svg)

@@ -191,7 +191,7 @@ struct SolverTests {
         for name in ["small-4g", "db-64g", "hugepage-1g"] {
             let vm = try InputLoader.loadVM(path: Fixture.path("Examples/vm/\(name).json"))
             let solution = try Solver.solve(hosts: hosts, vm: vm)
-            #expect(LayoutVerifier.violations(of: solution.layout, on: hosts, strictRelaxable: false).isEmpty)
+            #expect(LayoutVerifier.violations(of: solution.layout.guest, on: hosts, strictRelaxable: false).isEmpty)
         }
     }
 

@@ -78,7 +78,7 @@ struct VirtModelTests {
     }
 
     @Test func ipaLimitBelow40BitsDropsTheHighWindowWithANote() throws {
-        let narrow = HostProfile(name: "narrow", arch: .aarch64, cpuVendor: "arm", cpuPhysBits: 39, iommuKind: "arm-smmu-v3", iommuAddressBits: 48)
+        let narrow = HostProfile(name: "narrow", arch: .aarch64, cpuVendor: "arm", cpuPhysBits: 39, iommuKind: IOMMUKind.armSMMUv3, iommuAddressBits: 48)
         let solution = try Solver.solve(hosts: [narrow], vm: VMSpec(machine: .virt, ram: 4 * gib))
         #expect(!solution.layout.regions.contains { $0.name == "pcie-mmio-high" })
         #expect(solution.layout.notes.contains { $0.contains("highmem-mmio") })

@@ -22,11 +22,11 @@ struct HotplugInQEMUTests {
         let vm = VMSpec(ram: 8 * gib, cpuModel: "max", hotplug: [HotplugRequest(count: 2, size: 4 * gib)])
         let (solution, qemu) = try LayoutProof.prove(hosts, vm)
         defer { qemu.stop() }
-        try hotAdd(solution.layout, into: qemu)
+        try hotAdd(solution.layout.guest, into: qemu)
         let added = try qemu.memoryDevices().compactMap { ($0["data"] as? [String: Any]).flatMap { QMPValue.uint64($0["addr"]) } }
         #expect(added.sorted() == solution.layout.knobs.hotplugPlan.map(\.address))
         let ram = LayoutProof.merged(try qemu.flatView().ramRanges.map { ($0.start, $0.end) })
-        var expected = solution.layout
+        var expected = solution.layout.guest
         expected.regions = expected.regions.map { region in
             var region = region
             if region.kind == .hotplug { region.kind = .dimm }

@@ -10,7 +10,7 @@ struct Q35ArgumentsInQEMUTests {
     static let gib = LayoutProof.gib
 
     static func hosts(_ paths: String...) throws -> [HostProfile] { try LayoutProof.hosts(paths) }
-    static func host(_ name: String, vendor: String = "intel", cpuBits: Int = 46, iommuBits: Int = 48, reserved: [(UInt64, UInt64, ReservedType)]) -> HostProfile {
+    static func host(_ name: String, vendor: HostCPUVendor = "intel", cpuBits: Int = 46, iommuBits: Int = 48, reserved: [(UInt64, UInt64, ReservedType)]) -> HostProfile {
         LayoutProof.host(name, vendor: vendor, cpuBits: cpuBits, iommuBits: iommuBits, reserved: reserved)
     }
     func prove(_ hosts: [HostProfile], _ vm: VMSpec, backing: QEMUArguments.Options.Backing? = nil) throws -> (Solution, QEMUProcess) {

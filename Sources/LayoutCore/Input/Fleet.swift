@@ -1,6 +1,6 @@
 /// A host region that no guest DMA target may touch, and where it comes from.
-package struct Hole: Equatable, Sendable {
-    package enum Reason: Equatable, Sendable {
+public struct Hole: Equatable, Sendable {
+    public enum Reason: Equatable, Sendable {
         case reserved(ReservedType)
         /// Outside the usable IOVA ranges the host reports.
         case outsideIOVARanges
@@ -10,15 +10,15 @@ package struct Hole: Equatable, Sendable {
         case programmableWindow
     }
 
-    package var range: AddressRange
-    package var host: String
-    package var reason: Reason
-    package var note: String?
+    public var range: AddressRange
+    public var host: String
+    public var reason: Reason
+    public var note: String?
     /// JSON path in the host's profile.
-    package var path: String
+    public var path: String
 
     /// `amd-epyc-7003: reserved 0xfd00000000-0xffffffffff (HyperTransport)`.
-    package var label: String {
+    public var label: String {
         let what: String
         switch reason {
         case .reserved(let type): what = type.rawValue
@@ -107,5 +107,5 @@ package struct Fleet: Sendable {
     package var hostsWithNarrowestCPU: [String] { hosts.filter { $0.cpuPhysBits == minCPUPhysBits }.map(\.name) }
     package var hostsWithNarrowestIOMMU: [String] { hosts.filter { $0.iommuAddressBits == minIOMMUBits }.map(\.name) }
 
-    package var vendors: Set<String> { Set(hosts.map(\.cpuVendor)) }
+    package var vendors: Set<HostCPUVendor> { Set(hosts.map(\.cpuVendor)) }
 }

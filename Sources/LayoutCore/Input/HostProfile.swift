@@ -1,33 +1,33 @@
 /// One host, or one kind of host, as its IOMMU and CPU constrain guest DMA targets.
 /// Schema `layoutsolve/host/v1`.
-package struct HostProfile: Equatable, Sendable {
-    package static let schema = "layoutsolve/host/v1"
+public struct HostProfile: Equatable, Sendable {
+    public static let schema = "layoutsolve/host/v1"
 
-    package enum Architecture: String, Sendable, CaseIterable {
+    public enum Architecture: String, Sendable, CaseIterable {
         case x86_64, aarch64, s390x, ppc64le
     }
 
-    package var name: String
-    package var source: String
-    package var arch: Architecture
-    package var cpuVendor: String
+    public var name: String
+    public var source: String
+    public var arch: Architecture
+    public var cpuVendor: HostCPUVendor
     /// The CPU's physical address width; on arm64 the KVM IPA limit.
-    package var cpuPhysBits: Int
-    package var iommuKind: String
+    public var cpuPhysBits: Int
+    public var iommuKind: IOMMUKind
     /// The IOMMU's input address width: nothing at or above 2^bits can be DMA-mapped.
-    package var iommuAddressBits: Int
+    public var iommuAddressBits: Int
     /// Usable IOVA ranges as VFIO's IOVA-range capability reports them; nil when not given.
-    package var iovaRanges: [AddressRange]?
-    package var reserved: [ReservedRegion]
-    package var programmable: [ProgrammableRegion]
+    public var iovaRanges: [AddressRange]?
+    public var reserved: [ReservedRegion]
+    public var programmable: [ProgrammableRegion]
     /// How many hosts of the fleet this profile stands for.
-    package var count: Int
+    public var count: Int
     /// Where the profile was read from, for messages; not part of the layout.
-    package var file: String
+    public var file: String
 
-    package init(
-        name: String, source: String = "", arch: Architecture, cpuVendor: String, cpuPhysBits: Int,
-        iommuKind: String, iommuAddressBits: Int, iovaRanges: [AddressRange]? = nil,
+    public init(
+        name: String, source: String = "", arch: Architecture, cpuVendor: HostCPUVendor, cpuPhysBits: Int,
+        iommuKind: IOMMUKind, iommuAddressBits: Int, iovaRanges: [AddressRange]? = nil,
         reserved: [ReservedRegion] = [], programmable: [ProgrammableRegion] = [], count: Int = 1, file: String = ""
     ) {
         self.name = name
@@ -46,7 +46,7 @@ package struct HostProfile: Equatable, Sendable {
 }
 
 /// The types of `/sys/kernel/iommu_groups/*/reserved_regions`, with the two MSI kinds told apart.
-package enum ReservedType: String, Sendable, CaseIterable {
+public enum ReservedType: String, Sendable, CaseIterable {
     case direct
     case directRelaxable = "direct-relaxable"
     case reserved
@@ -56,17 +56,17 @@ package enum ReservedType: String, Sendable, CaseIterable {
     case swMSI = "sw-msi"
 
     /// VFIO ignores relaxable regions (`vfio_iommu_resv_exclude` skips them).
-    package func blocksDMA(strictRelaxable: Bool) -> Bool { self != .directRelaxable || strictRelaxable }
+    public func blocksDMA(strictRelaxable: Bool) -> Bool { self != .directRelaxable || strictRelaxable }
 }
 
-package struct ReservedRegion: Equatable, Sendable {
-    package var range: AddressRange
-    package var type: ReservedType
-    package var note: String?
+public struct ReservedRegion: Equatable, Sendable {
+    public var range: AddressRange
+    public var type: ReservedType
+    public var note: String?
     /// The JSON path of the region in its profile, so conflicts can point at it.
-    package var path: String
+    public var path: String
 
-    package init(range: AddressRange, type: ReservedType, note: String? = nil, path: String = "") {
+    public init(range: AddressRange, type: ReservedType, note: String? = nil, path: String = "") {
         self.range = range
         self.type = type
         self.note = note
@@ -74,22 +74,22 @@ package struct ReservedRegion: Equatable, Sendable {
     }
 
     /// `msi 0xfee00000-0xfeefffff` or `reserved 0xfd00000000-0xffffffffff (HyperTransport)`.
-    package var label: String {
+    public var label: String {
         "\(type.rawValue) \(range)" + (note.map { " (\($0))" } ?? "")
     }
 }
 
 /// A window the host needs somewhere (the software MSI window); the solver chooses its base.
-package struct ProgrammableRegion: Equatable, Sendable {
-    package var type: ReservedType
-    package var size: UInt64
-    package var align: UInt64
-    package var within: AddressRange
-    package var defaultBase: UInt64?
-    package var note: String?
-    package var path: String
+public struct ProgrammableRegion: Equatable, Sendable {
+    public var type: ReservedType
+    public var size: UInt64
+    public var align: UInt64
+    public var within: AddressRange
+    public var defaultBase: UInt64?
+    public var note: String?
+    public var path: String
 
-    package init(type: ReservedType, size: UInt64, align: UInt64, within: AddressRange, defaultBase: UInt64?, note: String? = nil, path: String = "") {
+    public init(type: ReservedType, size: UInt64, align: UInt64, within: AddressRange, defaultBase: UInt64?, note: String? = nil, path: String = "") {
         self.type = type
         self.size = size
         self.align = align

@@ -12,8 +12,8 @@ package enum HostProfileJSON {
         // The parser reads an absent source as "", and the schema rejects an empty one.
         if !profile.source.isEmpty { members.append(("source", .string(profile.source))) }
         members.append(("arch", .string(profile.arch.rawValue)))
-        members.append(("cpu", .object([("vendor", .string(profile.cpuVendor)), ("phys_bits", .integer(profile.cpuPhysBits))])))
-        members.append(("iommu", .object([("kind", .string(profile.iommuKind)), ("address_bits", .integer(profile.iommuAddressBits))])))
+        members.append(("cpu", .object([("vendor", .string(profile.cpuVendor.rawValue)), ("phys_bits", .integer(profile.cpuPhysBits))])))
+        members.append(("iommu", .object([("kind", .string(profile.iommuKind.rawValue)), ("address_bits", .integer(profile.iommuAddressBits))])))
         if let ranges = profile.iovaRanges { members.append(("iova_ranges", .array(ranges.map(range)))) }
         members.append(("reserved", .array(profile.reserved.map(region))))
         if !profile.programmable.isEmpty { members.append(("programmable", .array(profile.programmable.map(programmable)))) }

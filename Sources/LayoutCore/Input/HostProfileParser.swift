@@ -37,7 +37,11 @@ package enum HostProfileParser {
         try cpu.finish(allowed: ["vendor", "phys_bits"])
 
         var iommu = try object.required("iommu").object()
-        let iommuKind = try iommu.required("kind").string()
+        let kindMember = try iommu.required("kind")
+        let kindText = try kindMember.string()
+        guard let iommuKind = IOMMUKind(rawValue: kindText) else {
+            throw kindMember.expectation("one of " + IOMMUKind.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         let iommuBits = try iommu.required("address_bits").integer(in: 32...64, what: "an IOMMU address width in bits")
         try iommu.finish(allowed: ["kind", "address_bits"])
 
@@ -57,7 +61,7 @@ package enum HostProfileParser {
         try object.finish(allowed: topLevelMembers)
 
         return HostProfile(
-            name: name, source: sourceText, arch: arch, cpuVendor: vendor, cpuPhysBits: cpuBits,
+            name: name, source: sourceText, arch: arch, cpuVendor: HostCPUVendor(rawValue: vendor), cpuPhysBits: cpuBits,
             iommuKind: iommuKind, iommuAddressBits: iommuBits, iovaRanges: iovaRanges,
             reserved: reserved, programmable: programmable, count: count, file: file)
     }

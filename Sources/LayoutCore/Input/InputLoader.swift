@@ -2,10 +2,10 @@ import Foundation
 
 /// Reads profiles and specs from files and folders, the way the command line and provisioning
 /// tools name them.
-package enum InputLoader {
+public enum InputLoader {
     /// Profiles from files and folders (every `*.json` directly inside a folder), in name order.
     /// Every profile is read even after one fails, so all errors are reported together.
-    package static func loadHosts(paths: [String]) throws -> [HostProfile] {
+    public static func loadHosts(paths: [String]) throws -> [HostProfile] {
         guard !paths.isEmpty else { throw InputError(source: "--hosts", message: "no host profiles given") }
         var files: [String] = []
         var errors: [InputError] = []
@@ -59,7 +59,7 @@ package enum InputLoader {
     }
 
     /// One VM spec (`layoutsolve/vm/v1`); `-` reads standard input.
-    package static func loadVM(path: String) throws -> VMSpec {
+    public static func loadVM(path: String) throws -> VMSpec {
         try VMSpecParser.parse(try readBytes(path), source: path)
     }
 

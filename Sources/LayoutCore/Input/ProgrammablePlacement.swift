@@ -1,15 +1,15 @@
 /// Where the solver put one host's programmable window (its software MSI window).
-package struct ProgrammablePlacement: Equatable, Sendable {
+public struct ProgrammablePlacement: Equatable, Sendable {
     /// The host whose window this is.
-    package var host: String
+    public var host: String
     /// The window's JSON path in the host's profile.
-    package var path: String
+    public var path: String
     /// Always `sw-msi` today.
-    package var type: ReservedType
+    public var type: ReservedType
     /// Where the window goes: program this on the host.
-    package var range: AddressRange
+    public var range: AddressRange
     /// The host's default base was kept: nothing to change on that host.
-    package var isDefault: Bool
+    public var isDefault: Bool
 
     package init(host: String, path: String, type: ReservedType, range: AddressRange, isDefault: Bool) {
         self.host = host

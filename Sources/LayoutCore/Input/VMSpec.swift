@@ -1,39 +1,39 @@
 /// What the VM needs; the solver decides where it goes. Schema `layoutsolve/vm/v1`.
-package struct VMSpec: Equatable, Sendable {
+public struct VMSpec: Equatable, Sendable {
     /// The `schema` member of every VM spec.
-    package static let schema = "layoutsolve/vm/v1"
+    public static let schema = "layoutsolve/vm/v1"
 
     /// Names the VM in answers and messages.
-    package var name: String?
+    public var name: String?
     /// The QEMU machine; `q35` by default.
-    package var machine: MachineKind
+    public var machine: MachineKind
     /// All guest RAM: boot RAM plus any DIMMs the solver adds to step over host holes.
-    package var ram: UInt64
+    public var ram: UInt64
     /// The user's own maximum (for their hotplug); nil means no hotplug room of their own.
-    package var maxmem: UInt64?
+    public var maxmem: UInt64?
     /// Slots kept free for the user's own hotplug; the solver's DIMMs take extra slots.
-    package var slots: Int
+    public var slots: Int
     /// Backing page size (hugepages): every RAM piece is sized and placed on this boundary.
-    package var ramAlign: UInt64?
+    public var ramAlign: UInt64?
     /// Minimum size of the 64-bit PCI hole; nil means QEMU's default for the machine.
-    package var pciHole64: UInt64?
+    public var pciHole64: UInt64?
     /// Minimum size of the 32-bit PCI hole below 0xfec00000 (x86): caps low RAM. nil means the
     /// smallest hole QEMU's own defaults leave (pc: 0xe0000000-0xfebfffff; q35 always leaves 1.25 GiB).
-    package var pciHole32: UInt64?
+    public var pciHole32: UInt64?
     /// The QEMU CPU model (`host`, `max`, `EPYC`, …); `host` by default.
-    package var cpuModel: String
+    public var cpuModel: String
     /// Pins the guest CPU vendor, which decides QEMU's AMD 1 TiB relocation.
-    package var cpuVendor: CPUVendor?
+    public var cpuVendor: CPUVendor?
     /// PCI BAR windows are DMA targets too (peer-to-peer between assigned devices).
-    package var p2p: Bool
+    public var p2p: Bool
     /// The QEMU release the VM runs on (its derivation of the map).
-    package var qemu: QEMUVersion
+    public var qemu: QEMUVersion
     /// DIMMs to hot-add later: each gets an address now that is valid on every host.
-    package var hotplug: [HotplugRequest]
+    public var hotplug: [HotplugRequest]
     /// A virtual IOMMU for the assigned devices; the guest must then be told every host's holes.
-    package var viommu: VIOMMU
+    public var viommu: VIOMMU
 
-    package init(
+    public init(
         name: String? = nil, machine: MachineKind = .q35, ram: UInt64, maxmem: UInt64? = nil, slots: Int = 0,
         ramAlign: UInt64? = nil, pciHole64: UInt64? = nil, pciHole32: UInt64? = nil, cpuModel: String = "host", cpuVendor: CPUVendor? = nil,
         p2p: Bool = false, qemu: QEMUVersion = .default, hotplug: [HotplugRequest] = [], viommu: VIOMMU = .none
@@ -55,67 +55,67 @@ package struct VMSpec: Equatable, Sendable {
     }
 
     /// All planned hot-add DIMMs, in order.
-    package var plannedDIMMSizes: [UInt64] { hotplug.flatMap { Array(repeating: $0.size, count: $0.count) } }
+    public var plannedDIMMSizes: [UInt64] { hotplug.flatMap { Array(repeating: $0.size, count: $0.count) } }
 
     /// Hotplug room the user asked for beyond `ram`.
-    package var userHotplugBytes: UInt64 { (maxmem ?? ram) - ram }
+    public var userHotplugBytes: UInt64 { (maxmem ?? ram) - ram }
 }
 
 /// `count` DIMMs of `size` to hot-add later.
-package struct HotplugRequest: Equatable, Sendable {
-    package var count: Int
-    package var size: UInt64
-    package init(count: Int, size: UInt64) {
+public struct HotplugRequest: Equatable, Sendable {
+    public var count: Int
+    public var size: UInt64
+    public init(count: Int, size: UInt64) {
         self.count = count
         self.size = size
     }
 }
 
-package enum VIOMMU: String, Sendable, CaseIterable {
+public enum VIOMMU: String, Sendable, CaseIterable {
     case none
     case virtioIOMMU = "virtio-iommu"
 }
 
 /// The QEMU machines the tool models.
-package enum MachineKind: String, Sendable, CaseIterable {
+public enum MachineKind: String, Sendable, CaseIterable {
     case q35, pc, virt
 }
 
 /// A guest CPU vendor, as VM specs and layouts spell it.
-package enum CPUVendor: String, Sendable, CaseIterable {
+public enum CPUVendor: String, Sendable, CaseIterable {
     case intel, amd
 
     /// The CPUID vendor string QEMU's `vendor=` property takes.
-    package var cpuidString: String { self == .intel ? "GenuineIntel" : "AuthenticAMD" }
+    public var cpuidString: String { self == .intel ? "GenuineIntel" : "AuthenticAMD" }
 }
 
 /// The QEMU release whose derivation of the memory map the layout is computed for.
-package struct QEMUVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
-    package let major: Int
-    package let minor: Int
+public struct QEMUVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let major: Int
+    public let minor: Int
 
-    package static let `default` = QEMUVersion(major: 7, minor: 2)
+    public static let `default` = QEMUVersion(major: 7, minor: 2)
     /// Releases whose pc/q35 derivation this tool models (qemu-layout.md: unchanged from 7.2 to 10.2
     /// for the pinned machine types). Older releases lack the AMD 1 TiB rule or derive differently.
-    package static let modelled: [QEMUVersion] = [
+    public static let modelled: [QEMUVersion] = [
         .init(major: 7, minor: 2), .init(major: 8, minor: 0), .init(major: 8, minor: 1), .init(major: 8, minor: 2),
         .init(major: 9, minor: 0), .init(major: 9, minor: 1), .init(major: 9, minor: 2),
         .init(major: 10, minor: 0), .init(major: 10, minor: 1), .init(major: 10, minor: 2),
     ]
 
-    package init(major: Int, minor: Int) {
+    public init(major: Int, minor: Int) {
         self.major = major
         self.minor = minor
     }
 
     /// Parses `7.2` (a patch number such as `7.2.22` is accepted and ignored: it does not change the layout).
-    package init?(_ text: String) {
+    public init?(_ text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) && $0.count <= 3 }),
               let major = Int(parts[0]), let minor = Int(parts[1]) else { return nil }
         self.init(major: major, minor: minor)
     }
 
-    package static func < (lhs: QEMUVersion, rhs: QEMUVersion) -> Bool { (lhs.major, lhs.minor) < (rhs.major, rhs.minor) }
-    package var description: String { "\(major).\(minor)" }
+    public static func < (lhs: QEMUVersion, rhs: QEMUVersion) -> Bool { (lhs.major, lhs.minor) < (rhs.major, rhs.minor) }
+    public var description: String { "\(major).\(minor)" }
 }

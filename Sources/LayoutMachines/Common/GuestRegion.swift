@@ -1,8 +1,8 @@
 import LayoutCore
 /// One named range of the guest-physical map.
-package struct GuestRegion: Equatable, Sendable {
+public struct GuestRegion: Equatable, Sendable {
     /// What a region is; the raw value is the layout JSON's `kind`.
-    package enum Kind: String, Sendable, CaseIterable {
+    public enum Kind: String, Sendable, CaseIterable {
         /// Boot RAM.
         case ram
         /// A cold-plugged DIMM at an explicit address.
@@ -19,15 +19,15 @@ package struct GuestRegion: Equatable, Sendable {
     }
 
     /// QEMU's or the tool's name: `ram-below-4g`, `pci-hole64`, `ls-dimm0`, …
-    package var name: String
+    public var name: String
     /// RAM, DIMM, a PCI hole, …
-    package var kind: Kind
+    public var kind: Kind
     /// Where it is, end inclusive.
-    package var range: AddressRange
+    public var range: AddressRange
     /// A device may DMA here, so every host's IOMMU must be able to map it.
-    package var isDMATarget: Bool
+    public var isDMATarget: Bool
 
-    package init(name: String, kind: Kind, range: AddressRange, isDMATarget: Bool) {
+    public init(name: String, kind: Kind, range: AddressRange, isDMATarget: Bool) {
         self.name = name
         self.kind = kind
         self.range = range

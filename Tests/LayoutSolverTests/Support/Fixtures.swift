@@ -15,7 +15,7 @@ enum Fixture {
     static func range(_ start: UInt64, _ last: UInt64) -> AddressRange { AddressRange(start: start, last: last)! }
 
     static func x86Host(
-        _ name: String, vendor: String = "intel", cpuBits: Int = 46, iommuBits: Int = 48,
+        _ name: String, vendor: HostCPUVendor = "intel", cpuBits: Int = 46, iommuBits: Int = 48,
         reserved: [(UInt64, UInt64, ReservedType)] = [], iova: [AddressRange]? = nil, programmable: [ProgrammableRegion] = []
     ) -> HostProfile {
         var regions = [ReservedRegion(range: range(0xfee0_0000, 0xfeef_ffff), type: .msi, path: "$.reserved[0]")]
@@ -24,7 +24,7 @@ enum Fixture {
         }
         return HostProfile(
             name: name, source: "test", arch: .x86_64, cpuVendor: vendor, cpuPhysBits: cpuBits,
-            iommuKind: vendor == "amd" ? "amd-vi" : "intel-vt-d", iommuAddressBits: iommuBits, iovaRanges: iova,
+            iommuKind: vendor == "amd" ? IOMMUKind.amdVi : IOMMUKind.intelVTd, iommuAddressBits: iommuBits, iovaRanges: iova,
             reserved: regions, programmable: programmable, file: "\(name).json")
     }
 

@@ -20,9 +20,9 @@ enum LayoutProof {
         try InputLoader.loadHosts(paths: paths.map { repository.appendingPathComponent($0).path })
     }
 
-    static func host(_ name: String, vendor: String = "intel", cpuBits: Int = 46, iommuBits: Int = 48, reserved: [(UInt64, UInt64, ReservedType)]) -> HostProfile {
+    static func host(_ name: String, vendor: HostCPUVendor = "intel", cpuBits: Int = 46, iommuBits: Int = 48, reserved: [(UInt64, UInt64, ReservedType)]) -> HostProfile {
         HostProfile(
-            name: name, arch: .x86_64, cpuVendor: vendor, cpuPhysBits: cpuBits, iommuKind: "test", iommuAddressBits: iommuBits,
+            name: name, arch: .x86_64, cpuVendor: vendor, cpuPhysBits: cpuBits, iommuKind: .other, iommuAddressBits: iommuBits,
             reserved: [ReservedRegion(range: AddressRange(start: 0xfee0_0000, last: 0xfeef_ffff)!, type: .msi)]
                 + reserved.map { ReservedRegion(range: AddressRange(start: $0.0, last: $0.1)!, type: $0.2) },
             file: "\(name).json")
@@ -56,7 +56,7 @@ enum LayoutProof {
         return merged(pieces)
     }
 
-    static func layout(_ solution: Solution) -> GuestLayout { solution.layout }
+    static func layout(_ solution: Solution) -> GuestLayout { solution.layout.guest }
 
     @discardableResult
     static func prove(_ hosts: [HostProfile], _ vm: VMSpec, backing: QEMUArguments.Options.Backing? = nil) throws -> (Solution, QEMUProcess) {
@@ -64,7 +64,7 @@ enum LayoutProof {
         let argv = QEMUArguments.argv(for: solution.layout, options: .init(backing: backing))
         let qemu = try QEMUProcess(binary: layout(solution).machine == .virt ? "qemu-system-aarch64" : QEMUProcess.defaultBinary, arguments: argv)
         let seen = merged(try qemu.flatView().ramRanges.map { ($0.start, $0.end) })
-        #expect(seen == predictedRAM(solution.layout), "argv: \(argv.joined(separator: " "))")
+        #expect(seen == predictedRAM(solution.layout.guest), "argv: \(argv.joined(separator: " "))")
         for range in seen {
             for host in hosts {
                 #expect(range.upperBound < UInt64(1) << UInt64(host.iommuAddressBits), "\(host.name): \(range) past its IOMMU width")
