@@ -27,7 +27,7 @@ public enum LayoutJSON {
             ("cpu_vendor", layout.cpuVendor.map { .string($0.rawValue) } ?? .null),
             ("top_address", .hex(layout.topAddress)),
             ("regions", .array(layout.regions.map(region))),
-            ("knobs", knobs(layout.knobs)),
+            ("knobs", MachineRegistry.model(for: layout.machine).knobsJSON(layout.knobs)),
             ("programmable", .array(solution.programmable.map(programmable))),
             ("hosts", .array(solution.hosts.map(host))),
             ("notes", .array(layout.notes.map(JSONOutput.string))),
@@ -71,35 +71,7 @@ public enum LayoutJSON {
         ])
     }
 
-    package static func knobs(_ knobs: MachineKnobs) -> JSONOutput {
-        switch knobs {
-        case .pc(let q35):
-            return .object([
-                ("ram_size", .hex(q35.ramSize)),
-                ("max_ram_below_4g", .optionalHex(q35.maxRamBelow4G)),
-                ("maxmem", .optionalHex(q35.maxmem)),
-                ("slots", .integer(q35.slots)),
-                ("pci_hole64_size", .optionalHex(q35.pciHole64Size)),
-                ("phys_bits", .integer(q35.physBits)),
-                ("dimms", dimms(q35.dimms)),
-                ("hotplug", dimms(q35.hotplugPlan)),
-            ])
-        case .virt(let virt):
-            return .object([
-                ("ram_size", .hex(virt.ramSize)),
-                ("maxmem", .optionalHex(virt.maxmem)),
-                ("slots", .integer(virt.slots)),
-                ("gic_version", .integer(virt.gicVersion)),
-                ("ipa_bits", .integer(virt.ipaBits)),
-                ("dimms", dimms(virt.dimms)),
-                ("hotplug", dimms(virt.hotplugPlan)),
-            ])
-        }
-    }
 
-    package static func dimms(_ dimms: [DIMM]) -> JSONOutput {
-        .array(dimms.map { .object([("id", .string($0.id)), ("addr", .hex($0.address)), ("size", .hex($0.size))]) })
-    }
 
     package static func viommu(_ plan: VIOMMUPlan) -> JSONOutput {
         .object([

@@ -12,7 +12,7 @@ package enum LayoutReader {
             throw schemaReader.error("expected \"\(LayoutJSON.schema)\" (a layout printed with --format json)")
         }
         let machineReader = try object.required("machine")
-        guard let machine = MachineKind(rawValue: try machineReader.string()) else { throw machineReader.expectation("q35, pc or virt") }
+        guard let machine = MachineKind(rawValue: try machineReader.string()) else { throw machineReader.expectation(MachineKind.allCases.map(\.rawValue).joined(separator: ", ")) }
         let machineType = try object.required("machine_type").string()
         let versionReader = try object.required("qemu_version")
         guard let qemu = QEMUVersion(try versionReader.string()) else { throw versionReader.expectation("a QEMU version") }
@@ -24,33 +24,11 @@ package enum LayoutReader {
             vendor = parsed
         }
         var knobsObject = try object.required("knobs").object()
-        let ramSize = try knobsObject.required("ram_size").quantity("boot RAM size")
-        let maxmem = try knobsObject.optional("maxmem")?.quantity("maxmem")
-        let slots = try knobsObject.required("slots").integer(in: 0...256, what: "slots")
-        let dimms = try readDIMMs(try knobsObject.required("dimms"))
-        let plan = try knobsObject.optional("hotplug").map(readDIMMs) ?? []
-        let alignment = max(vm.ramAlign ?? 0, 2 << 20)
+        let model = MachineRegistry.model(for: machine)
         let layout: GuestLayout
         do {
-            switch machine {
-            case .q35, .pc:
-                let knobs = PCMachineKnobs(
-                    chipset: machine == .pc ? .i440fx : .q35, machineType: machineType, ramSize: ramSize,
-                    maxRamBelow4G: try knobsObject.optional("max_ram_below_4g")?.quantity("max-ram-below-4g"), maxmem: maxmem, slots: slots,
-                    pciHole64Size: try knobsObject.optional("pci_hole64_size")?.quantity("pci-hole64-size"), physBits: physBits,
-                    vendor: vendor ?? .intel, enforceAMD1TiBHole: PCCompatibility.hasAMD1TiBRule(machineType: machineType), dimmAlignment: alignment,
-                    dimms: dimms, hotplugPlan: plan)
-                _ = try knobsObject.optional("phys_bits")
-                layout = try FitCheck.pcLayout(knobs: knobs, vm: vm, vendorPinned: vendor != nil)
-            case .virt:
-                let gic = try knobsObject.required("gic_version").integer(in: 2...4, what: "GIC version")
-                let ipa = try knobsObject.required("ipa_bits").integer(in: 32...64, what: "IPA bits")
-                let knobs = VirtKnobs(
-                    machineType: machineType, ramSize: ramSize, maxmem: maxmem, slots: slots, gicVersion: gic, ipaBits: ipa,
-                    compactHighmem: qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: !(dimms + plan).isEmpty,
-                    dimmAlignment: alignment, dimms: dimms, hotplugPlan: plan)
-                layout = try FitCheck.virtLayout(knobs: knobs, vm: vm)
-            }
+            let knobs = try model.readKnobs(&knobsObject, machineType: machineType, vm: vm, physBits: physBits, vendor: vendor)
+            layout = try model.layout(knobs: knobs, vm: vm, cpuVendorPinned: vendor != nil)
         } catch let rejection as QEMURejection {
             throw InputError(source: source, path: "$.knobs", message: "QEMU would refuse these knobs: \(rejection.message)")
         }
@@ -63,17 +41,10 @@ package enum LayoutReader {
             printed.append(range)
         }
         let derived = layout.regions.map(\.range)
-        if vendor != nil || machine == .virt, printed.sorted() != derived.sorted() {
+        if vendor != nil || !model.takesHostVendor, printed.sorted() != derived.sorted() {
             throw InputError(source: source, path: "$.regions", message: "the regions differ from what QEMU derives from the file's knobs: the file was edited, or written by a different version of the machine model")
         }
         return layout
-    }
-
-    package static func readDIMMs(_ reader: JSONReader) throws -> [DIMM] {
-        try reader.array().map { element in
-            var dimm = try element.object()
-            return DIMM(id: try dimm.required("id").string(), address: try dimm.required("addr").quantity("a DIMM address"), size: try dimm.required("size").quantity("a DIMM size"))
-        }
     }
 
     package static func readVM(_ reader: JSONReader, machine: MachineKind, qemu: QEMUVersion) throws -> VMSpec {

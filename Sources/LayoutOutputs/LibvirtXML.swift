@@ -35,11 +35,10 @@ public enum LibvirtXML {
     }
 
     package static func document(for layout: GuestLayout, options: Options = .init()) throws -> String {
-        switch layout.knobs {
-        case .pc(let knobs): return try pc(knobs, layout: layout, options: options)
-        case .virt:
-            throw InputError(source: "--format libvirt", message: "libvirt XML is written for the q35 and pc machines; for virt use --format qemu or --format json")
+        guard let knobs = layout.knobs.pc else {
+            throw InputError(source: "--format libvirt", message: "libvirt XML is written for the q35 and pc machines; for \(layout.machine.rawValue) use --format qemu or --format json")
         }
+        return try pc(knobs, layout: layout, options: options)
     }
 
     package static func pc(_ knobs: PCMachineKnobs, layout: GuestLayout, options: Options) throws -> String {

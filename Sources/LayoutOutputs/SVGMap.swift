@@ -329,7 +329,7 @@ package struct SVGMapDrawing {
     }
 
     /// What the guest's address width is called: CPU phys-bits on x86, the IPA size on Arm.
-    package static func widthName(_ layout: GuestLayout) -> String { layout.machine == .virt ? "IPA bits" : "phys-bits" }
+    package static func widthName(_ layout: GuestLayout) -> String { MachineRegistry.model(for: layout.machine).addressWidthName }
 
     /// Greedy word wrap; a word longer than a line is cut.
     package static func wrap(_ text: String, columns: Int) -> [String] {

@@ -38,7 +38,7 @@ package struct GapBound: Equatable {
         let total = input.totalRAM / unit
         // The model's own bounds on `low` and `above` and its regime row.
         var bootMost = (input.hasLowRAM ? input.lowMax / unit : 0) + min(input.aboveCapacity / unit, total)
-        if input.scenario.regime == .q35Small { bootMost = min(bootMost, (PCConstants.lowmemSmallGuest - 1) / unit) }
+        if let most = input.bootMost { bootMost = min(bootMost, most / unit) }
         bootMost = min(bootMost, total)
         // DIMM RAM counts in DIMM units of `ratio` placement units each, at least one per DIMM.
         let most = input.gaps.map { min($0.capacity / input.dimmUnit, total / ratio) }
@@ -56,7 +56,7 @@ package struct GapBound: Equatable {
         self.dimms = dimms
         self.boot = total - dimmRAM * ratio
         var bootLeast = max((input.lowMin + unit - 1) / unit, input.hasLowRAM ? 1 : 0)
-        if input.scenario.regime == .q35Large { bootLeast = max(bootLeast, (PCConstants.lowmemSmallGuest + unit - 1) / unit) }
+        if let least = input.bootLeast { bootLeast = max(bootLeast, (least + unit - 1) / unit) }
         self.isInfeasible = bootLeast > boot
         guard dimms > 0 else {
             self.top = 0

@@ -85,13 +85,9 @@ package struct PlacementMIP {
             model.addConstraint("min\(index)", [(dimm[index], 1), (use[index], -1)], lower: 0)
         }
         model.addConstraint("ram", [(low, 1), (above, 1)] + dimm.map { ($0, Double(ratio)) }, lower: Double(totalUnits), upper: Double(totalUnits))
-        // QEMU picks its low-RAM default by comparing boot RAM with 0xb0000000 (pc_q35_init).
-        switch input.scenario.regime {
-        case .q35Small: model.addConstraint("small", [(low, 1), (above, 1)], upper: Double((PCConstants.lowmemSmallGuest - 1) / input.unit))
-        case .q35Large: model.addConstraint("large", [(low, 1), (above, 1)], lower: Double((PCConstants.lowmemSmallGuest + input.unit - 1) / input.unit))
-        // pc's branches are bounds on low and above RAM alone (see PCSolver.planInput).
-        case .i440fxSplit, .i440fxAllLow, .virt: break
-        }
+        // The scenario's branch may bound all boot RAM (q35's low-RAM default depends on it).
+        if let most = input.bootMost { model.addConstraint("boot-most", [(low, 1), (above, 1)], upper: Double(most / input.unit)) }
+        if let least = input.bootLeast { model.addConstraint("boot-least", [(low, 1), (above, 1)], lower: Double((least + input.unit - 1) / input.unit)) }
         // Cuts that every integer solution meets (see GapBound): without them the LP relaxation
         // spreads DIMM RAM fractionally, and with DIMMs of `ratio` units GLPK spent the whole time
         // limit proving that boot RAM cannot reach the next multiple (512 GiB on 10,000 hosts).

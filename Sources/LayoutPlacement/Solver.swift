@@ -35,11 +35,7 @@ public enum Solver {
         // Each retry reserves one more programmable window, so this ends.
         for _ in 0...fleet.hosts.reduce(0, { $0 + $1.programmable.count }) {
             statistics.distinctHoles = fleet.forbidden.ranges.count
-            let layout: GuestLayout
-            switch vm.machine {
-            case .q35, .pc: layout = try PCSolver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
-            case .virt: layout = try VirtSolver(fleet: fleet, spec: vm, options: options).solve(statistics: &statistics)
-            }
+            let layout = try MachineRegistry.model(for: vm.machine).planner(fleet: fleet, spec: vm).search(options: options, statistics: &statistics)
             switch ProgrammablePlacer.place(for: layout, fleet: fleet) {
             case .placed(let placements):
                 var layout = layout
@@ -65,7 +61,7 @@ public enum Solver {
 
     /// The host architecture a machine runs on (KVM runs a guest of the host's architecture).
     package static func architecture(of machine: MachineKind) -> HostProfile.Architecture {
-        machine == .virt ? .aarch64 : .x86_64
+        MachineRegistry.model(for: machine).architecture
     }
 
     package static func checkArchitecture(fleet: Fleet, vm: VMSpec) throws {

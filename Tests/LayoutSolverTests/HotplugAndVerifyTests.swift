@@ -19,7 +19,7 @@ struct HotplugAndVerifyTests {
         let solution = try Solver.solve(hosts: [host, Fixture.x86Host("plain")], vm: vm)
         let plan = solution.layout.knobs.hotplugPlan
         #expect(plan.map(\.address) == [10 * gib, 16 * gib])
-        guard case .pc(let knobs) = solution.layout.knobs else { return }
+        guard let knobs = solution.layout.knobs.pc else { return }
         #expect(knobs.slots == 2 && knobs.maxmem! - knobs.ramSize >= 8 * gib)
         let planned = solution.layout.regions.filter { $0.kind == .hotplug }
         #expect(planned.count == 2 && planned.allSatisfy(\.isDMATarget))
@@ -97,7 +97,7 @@ struct HotplugAndVerifyTests {
         #expect(parsed.dimms == [.init(id: "d0", memdev: "m0", address: 0x2_8000_0000)])
         #expect(parsed.globals["q35-pcihost.pci-hole64-size"] == "64G")
         let layout = try FitCheck.layout(of: parsed, on: Fixture.x86Host("x"), vm: VMSpec(ram: 0))
-        guard case .pc(let knobs) = layout.knobs else { Issue.record("not pc"); return }
+        guard let knobs = layout.knobs.pc else { Issue.record("not pc"); return }
         #expect(knobs.maxRamBelow4G == 0x7b80_0000 && knobs.physBits == 40 && knobs.pciHole64Size == 64 * gib && layout.cpuVendor == .intel)
         #expect(throws: InputError.self) { try QEMUArgumentParser.parse("-m 4G -cpu 'host") }
         #expect(throws: InputError.self) { try QEMUArgumentParser.parse("-M q35") }

@@ -382,7 +382,7 @@ struct RobustnessTests {
         for round in 0..<400 {
             let unit = round % 3 == 0 ? gib : 2 * mib
             let dimmUnit = max(unit, gib)
-            let regimes: [PlacementScenario.Regime] = [.q35Small, .q35Large, .i440fxSplit, .virt]
+            let regimes: [TestRegime] = [.q35Small, .q35Large, .i440fxSplit, .virt]
             let regime = regimes[Int(random.next() % 4)]
             var gaps: [DIMMGap] = []
             var cursor: UInt64 = 8 * gib
@@ -393,13 +393,14 @@ struct RobustnessTests {
                 gaps.append(DIMMGap(gap: AddressRange(start: cursor, size: capacity)!, start: cursor, capacity: capacity))
                 cursor += capacity
             }
-            let input = PlacementInput(
-                scenario: PlacementScenario(aboveStart: 4 * gib, regime: regime, ceiling: 1 << 46), unit: unit, dimmUnit: dimmUnit,
+            var input = PlacementInput(
+                scenario: PlacementScenario(aboveStart: 4 * gib, regime: "\(regime)", ceiling: 1 << 46), unit: unit, dimmUnit: dimmUnit,
                 totalRAM: (1 + random.next() % 64) * gib,
                 lowMin: regime == .virt ? 0 : (random.next() % 4 == 0 ? 1 * gib : 0),
                 lowMax: regime == .virt ? 0 : [2 * gib, 2816 * mib, 3 * gib, 1 * gib][Int(random.next() % 4)],
                 hasLowRAM: regime != .virt,
                 aboveCapacity: [0, 1 * gib, 6 * gib, 30 * gib][Int(random.next() % 4)], gaps: gaps)
+            regime.bound(&input)
             var options = MIPOptions()
             options.timeLimitMilliseconds = 20_000
             var fullStatistics = PlacementMIP.Statistics(), prunedStatistics = PlacementMIP.Statistics()
@@ -423,7 +424,7 @@ struct RobustnessTests {
         var feasibleProblems = 0
         for round in 0..<150 {
             let ratio = [1, 2, 4][Int(random.next() % 3)] as UInt64
-            let regimes: [PlacementScenario.Regime] = [.q35Small, .q35Large, .i440fxSplit, .virt]
+            let regimes: [TestRegime] = [.q35Small, .q35Large, .i440fxSplit, .virt]
             let regime = regimes[Int(random.next() % 4)]
             let hasLow = regime != .virt
             let gaps = (0..<Int(random.next() % 4)).map { index -> DIMMGap in
@@ -431,10 +432,11 @@ struct RobustnessTests {
                 let start = UInt64(16 + 8 * index) * gib
                 return DIMMGap(gap: AddressRange(start: start, size: max(capacity, gib))!, start: start, capacity: capacity)
             }
-            let input = PlacementInput(
-                scenario: PlacementScenario(aboveStart: 4 * gib, regime: regime, ceiling: 1 << 46), unit: gib, dimmUnit: ratio * gib,
+            var input = PlacementInput(
+                scenario: PlacementScenario(aboveStart: 4 * gib, regime: "\(regime)", ceiling: 1 << 46), unit: gib, dimmUnit: ratio * gib,
                 totalRAM: (1 + random.next() % 16) * gib, lowMin: hasLow && random.next() % 4 == 0 ? gib : 0,
                 lowMax: hasLow ? (random.next() % 4) * gib : 0, hasLowRAM: hasLow, aboveCapacity: (random.next() % 9) * gib, gaps: gaps)
+            regime.bound(&input)
             let bound = GapBound(input)
             let total = input.totalRAM / gib
             let most = gaps.map { min($0.capacity / input.dimmUnit, total / ratio) }
@@ -467,10 +469,11 @@ struct RobustnessTests {
         let gib: UInt64 = 1 << 30
         func gap(_ at: UInt64, _ size: UInt64) -> DIMMGap { DIMMGap(gap: AddressRange(start: at * gib, size: size * gib)!, start: at * gib, capacity: size * gib) }
         // 20 GiB of boot RAM room, a 60 GiB VM: 40 GiB in DIMMs; the 30 and 10 GiB gaps are the fewest.
-        let input = PlacementInput(
-            scenario: PlacementScenario(aboveStart: 4 * gib, regime: .q35Large, ceiling: 1 << 46), unit: 2 << 20, dimmUnit: gib,
+        var input = PlacementInput(
+            scenario: PlacementScenario(aboveStart: 4 * gib, regime: "q35Large", ceiling: 1 << 46), unit: 2 << 20, dimmUnit: gib,
             totalRAM: 60 * gib, lowMin: 0, lowMax: 2 * gib, aboveCapacity: 18 * gib,
             gaps: [gap(30, 4), gap(40, 10), gap(60, 2), gap(70, 30), gap(110, 30), gap(200, 1)])
+        TestRegime.q35Large.bound(&input)
         // Unwrapped first: comparing an Optional<UInt64> inside #expect trips AddressSanitizer
         // (a 9-byte read of an 8-byte slot in the AnyHashable thunk, Swift 6.3.1).
         let bound = try #require(GapBound(input))
@@ -480,5 +483,19 @@ struct RobustnessTests {
         // Only a gap of at least 40 - 30 = 10 GiB can be one of the two.
         #expect(bound.kept == [1, 3])
         #expect(!bound.isInfeasible)
+    }
+}
+
+
+/// The machines' branches as the placement model sees them: bounds on boot RAM (q35) or none.
+enum TestRegime {
+    case q35Small, q35Large, i440fxSplit, virt
+
+    func bound(_ input: inout PlacementInput) {
+        switch self {
+        case .q35Small: input.bootMost = PCConstants.lowmemSmallGuest - 1
+        case .q35Large: input.bootLeast = PCConstants.lowmemSmallGuest
+        case .i440fxSplit, .virt: break
+        }
     }
 }

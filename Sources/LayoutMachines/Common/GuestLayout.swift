@@ -1,28 +1,4 @@
 import LayoutCore
-/// The machine knobs behind a layout; one case per machine model.
-package enum MachineKnobs: Equatable, Sendable {
-    /// `pc` and `q35` (the chipset is in the knobs).
-    case pc(PCMachineKnobs)
-    /// Arm `virt`.
-    case virt(VirtKnobs)
-
-    /// The DIMMs the layout cold-plugs, whatever the machine.
-    package var dimms: [DIMM] {
-        switch self {
-        case .pc(let knobs): return knobs.dimms
-        case .virt(let knobs): return knobs.dimms
-        }
-    }
-
-    /// The DIMMs planned for hot-add, whatever the machine.
-    package var hotplugPlan: [DIMM] {
-        switch self {
-        case .pc(let knobs): return knobs.hotplugPlan
-        case .virt(let knobs): return knobs.hotplugPlan
-        }
-    }
-}
-
 /// A guest memory map, the knobs that produce it, and what QEMU must be told.
 /// Only layouts that passed the exact verifier against every host are handed out.
 package struct GuestLayout: Equatable, Sendable {

@@ -9,32 +9,35 @@ package struct PlacementCandidate {
     package var objective: [UInt64]
 }
 
-/// What every machine's planner provides so the shared search (MIP, derivation, exact check,
-/// ceiling tightening) can run it: the MIP's inputs for a scenario and the knobs for an answer.
-package protocol MachinePlanner {
-    /// What a scenario fixes besides the placement (x86: the vCPU vendors and the 64-bit hole).
-    associatedtype Variant
-
-    var fleet: Fleet { get }
-    var spec: VMSpec { get }
-    var options: SolveOptions { get }
-    /// The placement granule: 2 MiB, or the hugepage size.
-    var unit: UInt64 { get }
-
-    /// Bytes the map needs above the RAM the MIP places: PCI holes, hotplug room, slot alignment.
-    func roomAboveRAM(_ variant: Variant) throws -> UInt64
-    /// The MIP's inputs, or nil when RAM cannot start where QEMU puts it.
-    func planInput(scenario: PlacementScenario, ramCeiling: UInt64) -> PlacementInput?
-    /// Knobs for the MIP's answer, placed by QEMU's derivation.
-    func realize(_ answer: PlacementAnswer, input: PlacementInput, variant: Variant) -> Result<GuestLayout, RealizeFailure>
-    /// How many knobs the layout sets away from QEMU's defaults (the last objective).
-    func awayFromDefaults(_ layout: GuestLayout) -> UInt64
-}
-
 extension MachinePlanner {
+    /// The best layout over the machine's scenarios: the first tier that has one wins, and inside it
+    /// the lexicographic objective decides. Throws the machine's explanation when none fits.
+    package func search(options: SolveOptions, statistics: inout SolveStatistics) throws -> GuestLayout {
+        guard spec.ram % unit == 0 else {
+            throw InputError(source: "vm", path: "$.ram", message: "ram \(ByteCount.format(spec.ram)) is not a multiple of the placement granule \(ByteCount.format(unit)) (2 MiB, or ram_align)")
+        }
+        try precheck()
+        var failures: [NoLayoutExists.Conflict] = []
+        for tier in searchTiers() {
+            var best: PlacementCandidate?
+            for (scenario, variant) in tier {
+                statistics.scenarios += 1
+                switch try candidate(scenario: scenario, variant: variant, options: options, statistics: &statistics) {
+                case .success(let found):
+                    if let current = best, !found.objective.lexicographicallyPrecedes(current.objective) { continue }
+                    best = found
+                case .failure(let conflict):
+                    failures.append(conflict)
+                }
+            }
+            if let best { return best.layout }
+        }
+        throw explain(failures)
+    }
+
     /// Solves one scenario; tightens the RAM ceiling when QEMU's derived map runs past the scenario's
     /// ceiling (device memory and the 64-bit hole come after the RAM the MIP places).
-    package func candidate(scenario: PlacementScenario, variant: Variant, statistics: inout SolveStatistics) throws -> Result<PlacementCandidate, NoLayoutExists.Conflict> {
+    package func candidate(scenario: PlacementScenario, variant: Variant, options: SolveOptions, statistics: inout SolveStatistics) throws -> Result<PlacementCandidate, NoLayoutExists.Conflict> {
         var reserveAbove = (try? roomAboveRAM(variant)) ?? .max
         var lastProblem = "no placement"
         for _ in 0..<12 {
@@ -42,11 +45,11 @@ extension MachinePlanner {
                 return .failure(.init(message: "\(scenario): the PCI holes and hotplug room do not fit below \(Hex.format(scenario.ceiling))", hosts: fleet.hostsWithNarrowestCPU, holes: []))
             }
             let ramCeiling = scenario.ceiling - reserveAbove
-            guard let input = planInput(scenario: scenario, ramCeiling: ramCeiling) else {
+            guard let input = planInput(scenario: scenario, variant: variant, ramCeiling: ramCeiling) else {
                 return .failure(.init(message: "\(scenario): guest RAM cannot start where it must", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: scenario.aboveStart, last: scenario.aboveStart)!) + fleet.holes(overlapping: AddressRange(start: 0, last: 0)!)))
             }
             let started = Date()
-            let mip = PlacementMIP(input: input, options: mipOptions, backend: options.backend)
+            let mip = PlacementMIP(input: input, options: mipOptions(options), backend: options.backend)
             var mipStatistics = PlacementMIP.Statistics()
             let outcome = try mip.solve(statistics: &mipStatistics)
             statistics.glpkSeconds += mipStatistics.glpkSeconds
@@ -79,32 +82,9 @@ extension MachinePlanner {
         return .failure(.init(message: "\(scenario): \(lastProblem)", hosts: fleet.hostsWithNarrowestCPU, holes: []))
     }
 
-    package var mipOptions: MIPOptions {
+    package func mipOptions(_ options: SolveOptions) -> MIPOptions {
         var mip = MIPOptions()
         mip.timeLimitMilliseconds = Int(min(max(options.timeLimitSeconds, 0.001), 86_400) * 1000)
         return mip
-    }
-
-    package func objective(of layout: GuestLayout) -> [UInt64] {
-        [UInt64(layout.dimmCount), UInt64.max - layout.bootRAM, layout.topAddress, awayFromDefaults(layout)]
-    }
-
-    /// DIMMs are sized and placed on 1 GiB boundaries (or the hugepage size, if larger): Linux
-    /// onlines hot-plugged memory only in whole memory blocks (128 MiB to 2 GiB on x86_64, up to
-    /// 1 GiB sections on older arm64 kernels), and QEMU itself reserves 1 GiB per slot for this.
-    package var dimmUnit: UInt64 { max(unit, Sizes.gib) }
-
-    /// Free gaps from `bound` (where device memory can start at the latest) up to `ceiling`,
-    /// aligned to the DIMM granule: where one DIMM each can go.
-    package func dimmGaps(from bound: UInt64, below ceiling: UInt64) -> [DIMMGap] {
-        guard bound < ceiling else { return [] }
-        var gaps: [DIMMGap] = []
-        for gap in fleet.forbidden.gaps(within: AddressRange(start: bound, last: ceiling - 1)!) {
-            guard let start = try? gap.start.alignedUp(dimmUnit) else { continue }
-            let end = (gap.end ?? UInt64.max).alignedDown(dimmUnit)
-            guard end > start, end - start >= dimmUnit else { continue }
-            gaps.append(DIMMGap(gap: gap, start: start, capacity: end - start))
-        }
-        return gaps
     }
 }

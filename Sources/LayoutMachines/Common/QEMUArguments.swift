@@ -1,6 +1,4 @@
 import LayoutCore
-import LayoutMachines
-import LayoutPlacement
 import Foundation
 
 /// The QEMU command-line arguments that make QEMU derive exactly the verified layout.
@@ -36,64 +34,10 @@ public enum QEMUArguments {
     }
 
     /// The memory-map arguments, one element per argument (no shell quoting); see ``shellLine(_:)``
-    /// for one line.
-    /// The memory-map arguments of a verified layout, one element per argument (no shell quoting);
-    /// see ``shellLine(_:)`` for one line.
-    public static func argv(for layout: VerifiedLayout, options: Options = Options()) -> [String] {
-        argv(for: layout.guest, options: options)
-    }
-
+    /// for one line. The machine's model writes its own; a virtual IOMMU's device follows.
     package static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
-        var arguments: [String]
-        switch layout.knobs {
-        case .pc(let knobs): arguments = pc(knobs, layout: layout, options: options)
-        case .virt(let knobs): arguments = virt(knobs, layout: layout, options: options)
-        }
+        var arguments = MachineRegistry.model(for: layout.machine).qemuArguments(for: layout, options: options)
         if let viommu = layout.viommu { arguments += ["-device", viommu.deviceJSON] }
-        return arguments
-    }
-
-    package static func pc(_ knobs: PCMachineKnobs, layout: GuestLayout, options: Options) -> [String] {
-        let backing = options.effectiveBacking(for: layout.vm)
-        let fileBacked = backing != .anonymous
-        var machine = knobs.machineType
-        if let below = knobs.maxRamBelow4G { machine += ",max-ram-below-4g=\(ByteCount.qemuSize(below))" }
-        var arguments: [String] = []
-        if fileBacked { machine += ",memory-backend=ls-ram" }
-        arguments += ["-machine", machine]
-        var memory = "size=\(ByteCount.qemuSize(knobs.ramSize))"
-        if let maxmem = knobs.maxmem { memory += ",slots=\(knobs.slots),maxmem=\(ByteCount.qemuSize(maxmem))" }
-        arguments += ["-m", memory]
-        // phys-bits pinned and host-phys-bits off: with `host`/`max` QEMU would otherwise copy each
-        // host's width, and the map would differ from host to host. The vendor is pinned because an
-        // AMD vCPU changes QEMU's derivation (1 TiB relocation).
-        var cpu = "\(layout.vm.cpuModel),host-phys-bits=off,phys-bits=\(knobs.physBits)"
-        if let vendor = layout.cpuVendor { cpu += ",vendor=\(vendor.cpuidString)" }
-        arguments += ["-cpu", cpu]
-        if let hole = knobs.pciHole64Size {
-            arguments += ["-global", "\(knobs.chipset.hostBridge).pci-hole64-size=\(ByteCount.qemuSize(hole))"]
-        }
-        if case .file(let folder, let shared) = backing {
-            arguments += ["-object", fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
-        }
-        arguments += dimmArguments(knobs.dimms, backing: backing)
-        return arguments
-    }
-
-    package static func virt(_ knobs: VirtKnobs, layout: GuestLayout, options: Options) -> [String] {
-        let backing = options.effectiveBacking(for: layout.vm)
-        // gic-version pinned: it decides where the guest's MSI doorbell is (ITS or GICv2m).
-        var machine = "\(knobs.machineType),gic-version=\(knobs.gicVersion)"
-        if backing != .anonymous { machine += ",memory-backend=ls-ram" }
-        var arguments = ["-machine", machine]
-        var memory = "size=\(ByteCount.qemuSize(knobs.ramSize))"
-        if let maxmem = knobs.maxmem { memory += ",slots=\(knobs.slots),maxmem=\(ByteCount.qemuSize(maxmem))" }
-        arguments += ["-m", memory, "-cpu", layout.vm.cpuModel]
-        if knobs.firmwareLoaded { arguments += ["-bios", options.armFirmware] }
-        if case .file(let folder, let shared) = backing {
-            arguments += ["-object", fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
-        }
-        arguments += dimmArguments(knobs.dimms, backing: backing)
         return arguments
     }
 

@@ -1,38 +1,23 @@
 import LayoutCore
 import LayoutMachines
-/// One way QEMU's pc/q35 derivation can go, fixed before the MIP runs: where above-4G RAM starts
-/// and which branch of QEMU's low-RAM rule applies. The MIP is linear inside a scenario.
+/// One way a machine's derivation can go, fixed before the MIP runs: where the RAM above the
+/// first hole (x86: above-4G RAM) starts, which branch of the machine's rules applies, and how
+/// high the map may reach. The MIP is linear inside a scenario.
 package struct PlacementScenario: Equatable, CustomStringConvertible {
-    package enum Regime: Equatable {
-        /// q35, boot RAM below 2.75 GiB: QEMU's low RAM default is 2.75 GiB.
-        case q35Small
-        /// q35, boot RAM of 2.75 GiB or more: QEMU's low RAM default is 2 GiB.
-        case q35Large
-        /// pc, RAM split around 4 GiB: at most 3 GiB below (gigabyte_align).
-        case i440fxSplit
-        /// pc, all boot RAM below 4 GiB (max-ram-below-4g above the RAM size, possibly raised).
-        case i440fxAllLow
-        /// Arm virt: one piece of boot RAM from 1 GiB, nothing below it.
-        case virt
-
-        package var summary: String {
-            switch self {
-            case .q35Small: return "boot RAM < 2.75 GiB"
-            case .q35Large: return "boot RAM >= 2.75 GiB"
-            case .i440fxSplit: return "at most 3 GiB below 4 GiB"
-            case .i440fxAllLow: return "all boot RAM below 4 GiB"
-            case .virt: return "boot RAM from 1 GiB"
-            }
-        }
-    }
-
     package var aboveStart: UInt64
-    package var regime: Regime
+    /// The machine's branch, in words (`boot RAM >= 2.75 GiB`); the machine's variant carries it typed.
+    package var regime: String
     /// The highest address any part of the guest map may reach (exclusive).
     package var ceiling: UInt64
 
+    package init(aboveStart: UInt64, regime: String, ceiling: UInt64) {
+        self.aboveStart = aboveStart
+        self.regime = regime
+        self.ceiling = ceiling
+    }
+
     package var description: String {
-        "above-4g at \(Hex.format(aboveStart)), \(regime.summary), ceiling \(Hex.format(ceiling))"
+        "above-4g at \(Hex.format(aboveStart)), \(regime), ceiling \(Hex.format(ceiling))"
     }
 }
 
@@ -61,6 +46,10 @@ package struct PlacementInput {
     /// Room for above-4G boot RAM from `scenario.aboveStart` up to the first hole.
     package var aboveCapacity: UInt64
     package var gaps: [DIMMGap]
+    /// Bounds on all boot RAM (low + above) that the scenario's branch implies, in bytes
+    /// (q35 picks its low-RAM default by comparing boot RAM with 0xb0000000).
+    package var bootMost: UInt64? = nil
+    package var bootLeast: UInt64? = nil
 }
 
 /// The MIP's answer for one scenario, in bytes.
@@ -72,5 +61,11 @@ package struct PlacementAnswer: Equatable {
 
     package static func == (lhs: PlacementAnswer, rhs: PlacementAnswer) -> Bool {
         lhs.below == rhs.below && lhs.above == rhs.above && lhs.dimms.map(\.gap) == rhs.dimms.map(\.gap) && lhs.dimms.map(\.size) == rhs.dimms.map(\.size)
+    }
+
+    package init(below: UInt64, above: UInt64, dimms: [(gap: Int, size: UInt64)]) {
+        self.below = below
+        self.above = above
+        self.dimms = dimms
     }
 }

@@ -1,14 +1,12 @@
 import LayoutCore
-import LayoutMachines
-import Foundation
 
-/// Chooses pc/q35 knobs for a fleet: scenarios -> MIP -> QEMU's derivation -> exact check.
-package struct PCSolver: MachinePlanner {
+/// The placement problem pc/q35 poses for a fleet: QEMU's branches as scenarios, the MIP's inputs
+/// for each, and knobs for its answers (the search itself is LayoutPlacement's).
+package struct PCPlanner: MachinePlanner {
     package typealias C = PCConstants
 
     package let fleet: Fleet
     package let spec: VMSpec
-    package let options: SolveOptions
 
     package var unit: UInt64 { max(spec.ramAlign ?? 0, C.QEMU_VMALLOC_ALIGN) }
 
@@ -22,7 +20,28 @@ package struct PCSolver: MachinePlanner {
         return minimum >= C.IO_APIC_DEFAULT_ADDRESS ? 0 : C.IO_APIC_DEFAULT_ADDRESS - minimum
     }
 
-    package var regimes: [PlacementScenario.Regime] { chipset == .q35 ? [.q35Large, .q35Small] : [.i440fxSplit, .i440fxAllLow] }
+    /// QEMU's low-RAM branches (pc_q35_init, pc_init1), fixed per scenario so the MIP stays linear.
+    package enum Regime: Equatable {
+        /// q35, boot RAM below 2.75 GiB: QEMU's low RAM default is 2.75 GiB.
+        case q35Small
+        /// q35, boot RAM of 2.75 GiB or more: QEMU's low RAM default is 2 GiB.
+        case q35Large
+        /// pc, RAM split around 4 GiB: at most 3 GiB below (gigabyte_align).
+        case i440fxSplit
+        /// pc, all boot RAM below 4 GiB (max-ram-below-4g above the RAM size, possibly raised).
+        case i440fxAllLow
+
+        package var summary: String {
+            switch self {
+            case .q35Small: return "boot RAM < 2.75 GiB"
+            case .q35Large: return "boot RAM >= 2.75 GiB"
+            case .i440fxSplit: return "at most 3 GiB below 4 GiB"
+            case .i440fxAllLow: return "all boot RAM below 4 GiB"
+            }
+        }
+    }
+
+    package var regimes: [Regime] { chipset == .q35 ? [.q35Large, .q35Small] : [.i440fxSplit, .i440fxAllLow] }
 
     /// The guest CPU vendor the layout is derived for, or nil when it must not matter.
     package var vendor: CPUVendor? {
@@ -42,60 +61,52 @@ package struct PCSolver: MachinePlanner {
 
     package var cpuCeiling: UInt64 { UInt64(1) << UInt64(min(fleet.minCPUPhysBits, C.TARGET_PHYS_ADDR_SPACE_BITS)) }
 
-    package func scenarios() -> [(PlacementScenario, vendors: [CPUVendor])] {
+    /// Every branch for each vendor outcome; with no vendor pinned and both in the fleet the map
+    /// stays below the HyperTransport range so QEMU derives the same map for both.
+    package func scenarios() -> [(PlacementScenario, vendors: [CPUVendor], regime: Regime)] {
         let belowHT = min(cpuCeiling, C.AMD_HT_START)
-        var list: [(PlacementScenario, vendors: [CPUVendor])] = []
+        var list: [(PlacementScenario, vendors: [CPUVendor], regime: Regime)] = []
         for regime in regimes {
             switch vendor {
             case .intel?:
-                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: cpuCeiling), [.intel]))
+                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime.summary, ceiling: cpuCeiling), [.intel], regime))
             case .amd?:
-                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.amd]))
+                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime.summary, ceiling: belowHT), [.amd], regime))
                 if cpuCeiling > C.AMD_ABOVE_1TB_START {
-                    list.append((PlacementScenario(aboveStart: C.AMD_ABOVE_1TB_START, regime: regime, ceiling: cpuCeiling), [.amd]))
+                    list.append((PlacementScenario(aboveStart: C.AMD_ABOVE_1TB_START, regime: regime.summary, ceiling: cpuCeiling), [.amd], regime))
                 }
             case nil:
-                // Either vendor may run it: stay below the HyperTransport range so QEMU derives the same map for both.
-                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime, ceiling: belowHT), [.intel, .amd]))
+                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime.summary, ceiling: belowHT), [.intel, .amd], regime))
             }
         }
         return list
     }
 
-    package func solve(statistics: inout SolveStatistics) throws -> GuestLayout {
-        guard spec.ram % unit == 0 else {
-            throw InputError(source: "vm", path: "$.ram", message: "ram \(ByteCount.format(spec.ram)) is not a multiple of the placement granule \(ByteCount.format(unit)) (2 MiB, or ram_align)")
+    package func precheck() throws {}
+
+    /// The largest 64-bit hole first (QEMU's default or the spec's minimum if larger); the spec's
+    /// smaller minimum only when nothing fits with it.
+    package func searchTiers() -> [[(scenario: PlacementScenario, variant: Variant)]] {
+        hole64Sizes.map { hole64 in
+            scenarios().map { (scenario: $0.0, variant: Variant(vendors: $0.vendors, hole64Size: hole64, regime: $0.regime)) }
         }
-        var best: PlacementCandidate?
-        var failures: [NoLayoutExists.Conflict] = []
-        for hole64 in hole64Sizes {
-            for (scenario, vendors) in scenarios() {
-                statistics.scenarios += 1
-                switch try candidate(scenario: scenario, variant: Variant(vendors: vendors, hole64Size: hole64), statistics: &statistics) {
-                case .success(let found):
-                    if best == nil || found.objective.lexicographicallyPrecedes(best!.objective) { best = found }
-                case .failure(let conflict):
-                    failures.append(conflict)
-                }
-            }
-            if best != nil { break }
-        }
-        guard let best else { throw PCExplainer(fleet: fleet, spec: spec, unit: unit, hole64Size: hole64Sizes.last!).explain(failures) }
-        return best.layout
+    }
+
+    package func explain(_ failures: [NoLayoutExists.Conflict]) -> NoLayoutExists {
+        PCExplainer(fleet: fleet, spec: spec, unit: unit, hole64Size: hole64Sizes.last ?? PCMachineModel.defaultHole64Size(chipset)).explain(failures)
     }
 
     /// The MIP's inputs for a scenario, or nil when guest address 0 is itself a hole.
-    package func planInput(scenario: PlacementScenario, ramCeiling: UInt64) -> PlacementInput? {
+    package func planInput(scenario: PlacementScenario, variant: Variant, ramCeiling: UInt64) -> PlacementInput? {
         let forbidden = fleet.forbidden
         let firstHole = forbidden.firstAddress(atOrAfter: 0)
         if firstHole == 0 { return nil }
         let regimeLimit: UInt64
-        switch scenario.regime {
+        switch variant.regime {
         case .q35Small: regimeLimit = C.lowmemSmallGuest
         case .q35Large: regimeLimit = C.lowmemLargeGuest
         case .i440fxSplit: regimeLimit = C.i440fxGigabyteAlignedLowmem
         case .i440fxAllLow: regimeLimit = C.IO_APIC_DEFAULT_ADDRESS
-        case .virt: return nil
         }
         let lowMax = min(regimeLimit, lowRAMCeiling, firstHole ?? .max).alignedDown(unit)
         var lowMin: UInt64 = 0
@@ -112,11 +123,19 @@ package struct PCSolver: MachinePlanner {
         } else {
             aboveGapEnd = min(forbidden.firstAddress(atOrAfter: aboveStart) ?? .max, ramCeiling)
         }
-        let aboveCapacity = aboveGapEnd > aboveStart && scenario.regime != .i440fxAllLow ? (aboveGapEnd - aboveStart).alignedDown(unit) : 0
+        let aboveCapacity = aboveGapEnd > aboveStart && variant.regime != .i440fxAllLow ? (aboveGapEnd - aboveStart).alignedDown(unit) : 0
         // Device memory starts at the 1 GiB boundary after above-4G RAM, which never lies beyond this.
         let deviceMemoryBound = (try? max(aboveGapEnd, aboveStart).alignedUp(Sizes.gib)) ?? .max
         let gaps = dimmGaps(from: deviceMemoryBound, below: ramCeiling)
-        return PlacementInput(scenario: scenario, unit: unit, dimmUnit: dimmUnit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
+        var input = PlacementInput(scenario: scenario, unit: unit, dimmUnit: dimmUnit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
+        // QEMU picks q35's low-RAM default by comparing boot RAM with 0xb0000000 (pc_q35_init);
+        // pc's branches are bounds on low and above RAM alone.
+        switch variant.regime {
+        case .q35Small: input.bootMost = C.lowmemSmallGuest - 1
+        case .q35Large: input.bootLeast = C.lowmemSmallGuest
+        case .i440fxSplit, .i440fxAllLow: break
+        }
+        return input
     }
 
     /// Turns the MIP's sizes into knobs, lets QEMU's derivation place everything, and returns the layout.
@@ -125,6 +144,7 @@ package struct PCSolver: MachinePlanner {
     package struct Variant {
         package var vendors: [CPUVendor]
         package var hole64Size: UInt64
+        package var regime: Regime
     }
 
     package func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
@@ -246,12 +266,7 @@ package struct PCSolver: MachinePlanner {
     }
 
     package func awayFromDefaults(_ layout: GuestLayout) -> UInt64 {
-        guard case .pc(let knobs) = layout.knobs else { return 0 }
+        guard let knobs = layout.knobs.pc else { return 0 }
         return UInt64((knobs.maxRamBelow4G != nil ? 1 : 0) + (knobs.pciHole64Size != nil ? 1 : 0))
     }
-}
-
-package struct RealizeFailure: Error {
-    package let message: String
-    package init(_ message: String) { self.message = message }
 }

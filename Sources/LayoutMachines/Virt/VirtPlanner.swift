@@ -1,16 +1,13 @@
 import LayoutCore
-import LayoutMachines
-import Foundation
 
 /// Chooses Arm virt knobs for a fleet. RAM is one piece from 1 GiB; a host hole inside it (the
 /// HiSilicon D05's ITS doorbell at 0xc6010000, an IORT RMR) shortens boot RAM, and the rest goes
 /// into cold-plugged DIMMs past the hole.
-package struct VirtSolver: MachinePlanner {
+package struct VirtPlanner: MachinePlanner {
     package typealias C = VirtConstants
 
     package let fleet: Fleet
     package let spec: VMSpec
-    package let options: SolveOptions
 
     /// Nothing beyond the placement: virt has one RAM base and no vendor rule.
     package struct Variant {}
@@ -20,24 +17,20 @@ package struct VirtSolver: MachinePlanner {
     /// Arm profiles give `cpu.phys_bits` as the KVM IPA limit; the guest gets the smallest.
     package var ipaBits: Int { fleet.minCPUPhysBits }
 
-    package func solve(statistics: inout SolveStatistics) throws -> GuestLayout {
-        guard spec.ram % unit == 0 else {
-            throw InputError(source: "vm", path: "$.ram", message: "ram \(ByteCount.format(spec.ram)) is not a multiple of the placement granule \(ByteCount.format(unit)) (2 MiB, or ram_align)")
+    /// With p2p the fixed 32-bit PCIe window is a DMA target, and virt cannot move it.
+    package func precheck() throws {
+        guard spec.p2p else { return }
+        let clashes = fleet.holes(overlapping: C.VIRT_PCIE_MMIO)
+        if !clashes.isEmpty {
+            throw NoLayoutExists(vmName: spec.name, conflicts: [.init(
+                message: "with p2p the fixed 32-bit PCIe window \(C.VIRT_PCIE_MMIO) is a DMA target, and virt cannot move it",
+                hosts: Array(Set(clashes.map(\.host))).sorted(), holes: clashes)])
         }
-        if spec.p2p {
-            let clashes = fleet.holes(overlapping: C.VIRT_PCIE_MMIO)
-            if !clashes.isEmpty {
-                throw NoLayoutExists(vmName: spec.name, conflicts: [.init(
-                    message: "with p2p the fixed 32-bit PCIe window \(C.VIRT_PCIE_MMIO) is a DMA target, and virt cannot move it",
-                    hosts: Array(Set(clashes.map(\.host))).sorted(), holes: clashes)])
-            }
-        }
-        statistics.scenarios += 1
-        let scenario = PlacementScenario(aboveStart: C.VIRT_MEM_BASE, regime: .virt, ceiling: Sizes.limit(bits: ipaBits) ?? .max)
-        switch try candidate(scenario: scenario, variant: Variant(), statistics: &statistics) {
-        case .success(let found): return found.layout
-        case .failure(let conflict): throw explain(conflict)
-        }
+    }
+
+    /// One scenario: RAM from 1 GiB up to the narrowest IPA limit.
+    package func searchTiers() -> [[(scenario: PlacementScenario, variant: Variant)]] {
+        [[(PlacementScenario(aboveStart: C.VIRT_MEM_BASE, regime: "boot RAM from 1 GiB", ceiling: Sizes.limit(bits: ipaBits) ?? .max), Variant())]]
     }
 
     package func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
@@ -45,7 +38,7 @@ package struct VirtSolver: MachinePlanner {
         plannedHotplugBytes
     }
 
-    package func planInput(scenario: PlacementScenario, ramCeiling: UInt64) -> PlacementInput? {
+    package func planInput(scenario: PlacementScenario, variant: Variant, ramCeiling: UInt64) -> PlacementInput? {
         let forbidden = fleet.forbidden
         guard !forbidden.contains(C.VIRT_MEM_BASE) else { return nil }
         let ramEnd = min(forbidden.firstAddress(atOrAfter: C.VIRT_MEM_BASE) ?? .max, ramCeiling)
@@ -105,7 +98,7 @@ package struct VirtSolver: MachinePlanner {
     package func awayFromDefaults(_ layout: GuestLayout) -> UInt64 { 0 }
 
     /// No virt layout: say which hosts and holes stand in the way of RAM from 1 GiB.
-    package func explain(_ conflict: NoLayoutExists.Conflict) -> NoLayoutExists {
+    package func explain(_ failures: [NoLayoutExists.Conflict]) -> NoLayoutExists {
         let atBase = fleet.holes(overlapping: AddressRange(start: C.VIRT_MEM_BASE, last: C.VIRT_MEM_BASE)!)
         if !atBase.isEmpty {
             return NoLayoutExists(vmName: spec.name, conflicts: [.init(
@@ -121,63 +114,6 @@ package struct VirtSolver: MachinePlanner {
                 message: "the VM needs \(ByteCount.format(spec.ram)) of DMA-addressable RAM from 0x40000000 below 2^\(dmaBits) = \(Hex.format(limit)); only \(ByteCount.format(room)) is free on every host there",
                 hosts: Array(Set(inside.map(\.host))).sorted(), holes: Array(inside.prefix(8)))])
         }
-        return NoLayoutExists(vmName: spec.name, conflicts: [conflict])
-    }
-}
-
-extension MachinePlanner {
-    /// DIMM addresses for the MIP's sizes: each in its gap, after device memory starts and after the one before.
-    package func placeDIMMs(_ answer: PlacementAnswer, input: PlacementInput, from deviceMemoryStart: UInt64) throws -> [DIMM] {
-        var cursor = deviceMemoryStart
-        var dimms: [DIMM] = []
-        for (index, piece) in answer.dimms.enumerated() {
-            let gap = input.gaps[piece.gap]
-            let address = try max(gap.start, cursor).alignedUp(dimmUnit)
-            guard let range = AddressRange(start: address, size: piece.size), gap.gap.contains(range) else {
-                throw RealizeFailure("DIMM of \(ByteCount.format(piece.size)) does not fit in gap \(gap.gap) after device memory starts")
-            }
-            dimms.append(DIMM(id: "ls-dimm\(index)", address: address, size: piece.size))
-            cursor = try address.checkedAdd(piece.size)
-        }
-        return dimms
-    }
-
-    /// Room the hot-add plan needs above the RAM: its DIMMs.
-    package var plannedHotplugBytes: UInt64 {
-        spec.plannedDIMMSizes.reduce(UInt64(0)) { $0 &+ $1 }
-    }
-
-    /// Addresses for the planned hot-add DIMMs: first fit after the cold DIMMs, on the DIMM
-    /// granule, clear of every host hole, below `ceiling`.
-    package func planHotplug(after dimms: [DIMM], deviceMemoryStart: UInt64, ceiling: UInt64) throws -> [DIMM] {
-        var cursor = try dimms.last.map { try $0.address.checkedAdd($0.size) } ?? deviceMemoryStart
-        var plan: [DIMM] = []
-        for (index, size) in spec.plannedDIMMSizes.enumerated() {
-            var address = try cursor.alignedUp(dimmUnit)
-            while true {
-                guard let range = AddressRange(start: address, size: size), range.last < ceiling else {
-                    throw RealizeFailure("no room for planned hot-add DIMM \(index) (\(ByteCount.format(size))) clear of every host hole below \(Hex.format(ceiling))")
-                }
-                guard let clash = fleet.forbidden.overlapping(range).last else { break }
-                guard let next = clash.end else { throw RealizeFailure("no room for planned hot-add DIMM \(index) past \(clash)") }
-                address = try next.alignedUp(dimmUnit)
-            }
-            plan.append(DIMM(id: "ls-hp\(index)", address: address, size: size))
-            cursor = address + size
-        }
-        return plan
-    }
-
-    /// `maxmem`: boot RAM, the DIMMs and the user's hotplug room, padded so that device memory
-    /// (which QEMU sizes from maxmem and slots) reaches past the last DIMM.
-    package func maxmemCovering(_ dimms: [DIMM], boot: UInt64, deviceMemoryStart: UInt64, slots: Int) throws -> UInt64 {
-        let dimmBytes = dimms.reduce(UInt64(0)) { $0 + $1.size }
-        var maxmem = try boot.checkedAdd(dimmBytes).checkedAdd(spec.userHotplugBytes)
-        if let last = dimms.last {
-            let lastEnd = try last.address.checkedAdd(last.size)
-            let deviceMemoryEnd = try deviceMemoryStart.checkedAdd(maxmem - boot).checkedAdd(UInt64(slots) * Sizes.gib)
-            if lastEnd > deviceMemoryEnd { maxmem = try maxmem.checkedAdd((lastEnd - deviceMemoryEnd).alignedUp(unit)) }
-        }
-        return maxmem
+        return NoLayoutExists(vmName: spec.name, conflicts: failures)
     }
 }

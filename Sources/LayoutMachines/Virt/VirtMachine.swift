@@ -1,0 +1,92 @@
+import LayoutCore
+
+extension MachineKnobs {
+    /// Knobs of an Arm virt layout.
+    package static func virt(_ knobs: VirtKnobs) -> MachineKnobs { MachineKnobs(knobs) }
+    /// The virt knobs, when the layout is for virt.
+    package var virt: VirtKnobs? { value as? VirtKnobs }
+}
+
+extension VirtKnobs: MachineKnobSet {}
+
+/// Arm `virt` (hw/arm/virt.c): RAM from 1 GiB, device memory and the high regions after it.
+package struct VirtMachine: MachineModel {
+    package typealias C = VirtConstants
+
+    package init() {}
+
+    package var kind: MachineKind { .virt }
+    package var architecture: HostProfile.Architecture { .aarch64 }
+    package var addressWidthName: String { "IPA bits" }
+    package var takesHostVendor: Bool { false }
+    package var defaultCPUModel: String { "host" }
+
+    package func recognizes(machineType: String) -> Bool { machineType == "virt" || machineType.hasPrefix("virt-") }
+    package func machineType(for qemu: QEMUVersion) -> String { "virt-\(qemu)" }
+
+    package func layout(knobs: MachineKnobs, vm: VMSpec, cpuVendorPinned: Bool) throws -> GuestLayout {
+        guard let knobs = knobs.virt else { throw QEMURejection("knobs are not virt knobs") }
+        let derivation = try VirtModel.derive(knobs)
+        return GuestLayout(
+            machine: .virt, machineType: knobs.machineType, qemu: vm.qemu, vm: vm, physBits: max(derivation.highestGPA.bitsToAddress, 32),
+            cpuVendor: nil, knobs: .virt(knobs), regions: VirtModel.regions(of: derivation, gicVersion: knobs.gicVersion, p2p: vm.p2p),
+            topAddress: derivation.highestGPA, notes: [])
+    }
+
+    /// virt has no vendor rule: the printed layout is the layout on every host.
+    package func layout(_ layout: GuestLayout, on host: HostProfile) throws -> GuestLayout { layout }
+
+    package func knobs(from arguments: QEMUMemoryArguments, versionedType: String, on host: HostProfile, vm: VMSpec) throws -> MachineKnobs {
+        let (dimms, automatic, alignment) = try arguments.memoryDevices()
+        var knobs = VirtKnobs(
+            machineType: versionedType, ramSize: arguments.ramSize, maxmem: arguments.maxmem, slots: arguments.slots,
+            gicVersion: Int(arguments.machineProperties["gic-version"] ?? "3") ?? 3, ipaBits: host.cpuPhysBits,
+            compactHighmem: vm.qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: arguments.firmwareLoaded,
+            dimmAlignment: alignment, dimms: dimms)
+        knobs.dimms += try MemoryDevices.firstFit(automatic, after: dimms, in: try VirtModel.derive(knobs).deviceMemory, alignment: alignment)
+        return .virt(knobs)
+    }
+
+    package func qemuArguments(for layout: GuestLayout, options: QEMUArguments.Options) -> [String] {
+        guard let knobs = layout.knobs.virt else { return [] }
+        let backing = options.effectiveBacking(for: layout.vm)
+        // gic-version pinned: it decides where the guest's MSI doorbell is (ITS or GICv2m).
+        var machine = "\(knobs.machineType),gic-version=\(knobs.gicVersion)"
+        if backing != .anonymous { machine += ",memory-backend=ls-ram" }
+        var arguments = ["-machine", machine]
+        var memory = "size=\(ByteCount.qemuSize(knobs.ramSize))"
+        if let maxmem = knobs.maxmem { memory += ",slots=\(knobs.slots),maxmem=\(ByteCount.qemuSize(maxmem))" }
+        arguments += ["-m", memory, "-cpu", layout.vm.cpuModel]
+        if knobs.firmwareLoaded { arguments += ["-bios", options.armFirmware] }
+        if case .file(let folder, let shared) = backing {
+            arguments += ["-object", QEMUArguments.fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
+        }
+        arguments += QEMUArguments.dimmArguments(knobs.dimms, backing: backing)
+        return arguments
+    }
+
+    package func knobsJSON(_ knobs: MachineKnobs) -> JSONOutput {
+        guard let virt = knobs.virt else { return .null }
+        return .object([
+            ("ram_size", .hex(virt.ramSize)),
+            ("maxmem", .optionalHex(virt.maxmem)),
+            ("slots", .integer(virt.slots)),
+            ("gic_version", .integer(virt.gicVersion)),
+            ("ipa_bits", .integer(virt.ipaBits)),
+            ("dimms", DIMM.json(virt.dimms)),
+            ("hotplug", DIMM.json(virt.hotplugPlan)),
+        ])
+    }
+
+    package func readKnobs(_ knobs: inout ObjectReader, machineType: String, vm: VMSpec, physBits: Int, vendor: CPUVendor?) throws -> MachineKnobs {
+        let common = try MemoryKnobs.read(&knobs, vm: vm)
+        let gic = try knobs.required("gic_version").integer(in: 2...4, what: "GIC version")
+        let ipa = try knobs.required("ipa_bits").integer(in: 32...64, what: "IPA bits")
+        return .virt(VirtKnobs(
+            machineType: machineType, ramSize: common.ramSize, maxmem: common.maxmem, slots: common.slots, gicVersion: gic, ipaBits: ipa,
+            compactHighmem: vm.qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: !(common.dimms + common.hotplugPlan).isEmpty,
+            dimmAlignment: common.alignment, dimms: common.dimms, hotplugPlan: common.hotplugPlan))
+    }
+
+    package func planner(fleet: Fleet, spec: VMSpec) -> any MachinePlanner { VirtPlanner(fleet: fleet, spec: spec) }
+}
