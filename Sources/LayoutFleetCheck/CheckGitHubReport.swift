@@ -5,8 +5,8 @@ import LayoutOutputs
 /// GitHub Actions workflow commands (`::error file=…,line=…::message`): each lint finding on its
 /// line, each failing shape on its file, and each conflicting region on the profile line to edit.
 /// The plain text report follows, for the log.
-public enum CheckGitHubReport {
-    public static func render(_ report: CheckReport) -> String {
+package enum CheckGitHubReport {
+    package static func render(_ report: CheckReport) -> String {
         var lines: [String] = []
         for finding in report.findings {
             let level = finding.severity == .error ? "error" : "warning"

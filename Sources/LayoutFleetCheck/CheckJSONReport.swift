@@ -4,7 +4,7 @@ import LayoutPlacement
 import LayoutOutputs
 /// The machine-readable report, schema `layoutsolve/check/v1`: everything the text report says,
 /// with full digests, member lists and QEMU arguments.
-public enum CheckJSONReport {
+package enum CheckJSONReport {
     package static let schema = "layoutsolve/check/v1"
 
     package static func document(for report: CheckReport) -> JSONOutput {

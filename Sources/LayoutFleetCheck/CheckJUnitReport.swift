@@ -4,8 +4,8 @@ import LayoutPlacement
 import LayoutOutputs
 /// JUnit XML, the report format CI systems display as test results: one test case per profile
 /// (its lint) and one per VM shape (whether it fits, and against the baseline).
-public enum CheckJUnitReport {
-    public static func render(_ report: CheckReport) -> String {
+package enum CheckJUnitReport {
+    package static func render(_ report: CheckReport) -> String {
         var profileCases: [String] = []
         var profileFailures = 0
         for entry in report.profiles {

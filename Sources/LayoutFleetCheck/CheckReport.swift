@@ -165,6 +165,15 @@ public struct CheckReport: Sendable {
     /// 0 every shape fits and no lint error (nor warning with `--strict`); 1 otherwise; 2 when a
     /// shape itself is unusable, which is bad input like an unreadable file; 70 when the solver
     /// failed its own exact check anywhere (the rest of the report is still complete).
+    /// The report for a person.
+    public var text: String { CheckTextReport.render(self) }
+    /// The `layoutsolve/check/v1` JSON document.
+    public var json: String { CheckJSONReport.document(for: self).rendered() }
+    /// JUnit XML, one test case per VM shape and lint finding.
+    public var junit: String { CheckJUnitReport.render(self) }
+    /// GitHub Actions workflow commands (`::error file=…,line=…::`), one per finding.
+    public var githubAnnotations: String { CheckGitHubReport.render(self) }
+
     public var exitCode: Int32 {
         if shapes.contains(where: { !$0.internalErrors.isEmpty }) { return 70 }
         if shapes.contains(where: \.isInvalid) { return 2 }

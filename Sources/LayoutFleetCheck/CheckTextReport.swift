@@ -4,8 +4,8 @@ import LayoutPlacement
 import LayoutOutputs
 /// The report for a person reading a terminal or a CI log: problems first and in full, clean
 /// profiles only counted (a fleet can have ten thousand of them).
-public enum CheckTextReport {
-    public static func render(_ report: CheckReport) -> String {
+package enum CheckTextReport {
+    package static func render(_ report: CheckReport) -> String {
         var lines: [String] = []
         let clean = report.profiles.filter { $0.findings.isEmpty }.count
         lines.append("layoutsolve check: \(report.profiles.count) profile file(s), \(report.hostCount) host(s) in \(report.distinctProfiles) distinct profile(s), \(report.shapes.count) VM shape(s)")

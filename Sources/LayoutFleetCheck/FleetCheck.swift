@@ -29,7 +29,7 @@ public struct FleetCheck {
         package var source: String
         package var documents: [ProfileDocument]
 
-        public init(source: String, documents: [ProfileDocument]) {
+        package init(source: String, documents: [ProfileDocument]) {
             self.source = source
             self.documents = documents
         }
@@ -41,7 +41,7 @@ public struct FleetCheck {
         }
     }
 
-    public var options: Options
+    package var options: Options
 
     public init(options: Options = Options()) { self.options = options }
 

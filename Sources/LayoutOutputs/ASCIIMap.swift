@@ -4,18 +4,18 @@ import LayoutPlacement
 /// The map for a terminal: one row per stretch of addresses (not to scale), the guest's region in
 /// one column and each host's holes in the next ones, so a reader sees that no DMA target sits on
 /// any host's hole. The same picture as ``SVGMap``, in text.
-public enum ASCIIMap {
+package enum ASCIIMap {
     /// How to draw the map.
-    public struct Options: Sendable, Equatable {
+    package struct Options: Sendable, Equatable {
         /// ANSI colours. Decided by the caller (see ``TerminalColor``), so output is deterministic.
-        public var color: Bool
+        package var color: Bool
         /// Whether `direct-relaxable` regions count as holes (`--strict-relaxable`).
         package var strictRelaxable: Bool
         /// Violations to mark with `!!` (from the exact verifier); none for a verified layout.
         package var conflicts: [Violation]
 
         /// Plain text, relaxable regions drawn as ignored, no conflicts: the map of a verified layout.
-        public init(color: Bool = false, strictRelaxable: Bool = false, conflicts: [Violation] = []) {
+        package init(color: Bool = false, strictRelaxable: Bool = false, conflicts: [Violation] = []) {
             self.color = color
             self.strictRelaxable = strictRelaxable
             self.conflicts = conflicts
@@ -27,7 +27,7 @@ public enum ASCIIMap {
     /// ```swift
     /// print(ASCIIMap.render(solution, options: .init(color: TerminalColor.enabled(.auto, environment: ProcessInfo.processInfo.environment, isTerminal: isatty(1) == 1))))
     /// ```
-    public static func render(_ solution: Solution, options: Options = .init()) -> String {
+    package static func render(_ solution: Solution, options: Options = .init()) -> String {
         render(layout: solution.layout.guest, hosts: solution.hosts, programmable: solution.programmable, options: options)
     }
 

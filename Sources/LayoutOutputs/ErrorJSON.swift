@@ -10,7 +10,7 @@ import LayoutPlacement
 /// - `no-layout` (exit 1): `vm` and `conflicts`, each with `hosts` and the `holes` behind it;
 /// - `timeout` (exit 3): `time_limit_ms`;
 /// - `internal` (exit 70): `violations` when the exact verifier rejected a proposed layout.
-public enum ErrorJSON {
+package enum ErrorJSON {
     /// The `schema` member of every error document.
     package static let schema = "layoutsolve/error/v1"
 
@@ -44,7 +44,7 @@ public enum ErrorJSON {
 
     /// The error document for any error the library throws; `.rendered()` gives its text.
     /// The `layoutsolve/error/v1` document for an error the library threw.
-    public static func render(_ error: Error) -> String { document(for: error).rendered() }
+    package static func render(_ error: Error) -> String { document(for: error).rendered() }
 
     package static func document(for error: Error) -> JSONOutput {
         let kind = kind(of: error)

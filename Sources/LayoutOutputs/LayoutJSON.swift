@@ -14,6 +14,9 @@ public enum LayoutJSON {
         document(for: solution, qemuOptions: qemuOptions).rendered()
     }
 
+    /// The `layoutsolve/error/v1` document for an error the library threw.
+    public static func render(error: Error) -> String { ErrorJSON.document(for: error).rendered() }
+
     package static func document(for solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> JSONOutput {
         let layout = solution.layout.guest
         var members: [(String, JSONOutput)] = [

@@ -14,13 +14,13 @@ public enum LibvirtXML {
     package static let qemuNamespace = "http://libvirt.org/schemas/domain/qemu/1.0"
 
     /// What the layout does not decide but the XML must say.
-    public struct Options: Sendable, Equatable {
+    package struct Options: Sendable, Equatable {
         /// vCPUs of the domain: libvirt needs a NUMA cell for memory hotplug, and the cell must
         /// list every vCPU.
-        public var vcpus: Int
+        package var vcpus: Int
 
         /// One vCPU unless told otherwise.
-        public init(vcpus: Int = 1) {
+        package init(vcpus: Int = 1) {
             self.vcpus = vcpus
         }
     }
@@ -30,8 +30,10 @@ public enum LibvirtXML {
     /// Throws ``InputError`` for a machine libvirt output is not written for (`virt`), or a size libvirt
     /// cannot hold exactly (not a whole number of KiB).
     /// The libvirt `<domain>` XML of a verified layout.
-    public static func document(for layout: VerifiedLayout, options: Options = .init()) throws -> String {
-        try document(for: layout.guest, options: options)
+    /// - Parameter vcpus: vCPUs of the domain: libvirt needs a NUMA cell for memory hotplug, and the
+    ///   cell must list every vCPU.
+    public static func document(for layout: VerifiedLayout, vcpus: Int = 1) throws -> String {
+        try document(for: layout.guest, options: Options(vcpus: vcpus))
     }
 
     package static func document(for layout: GuestLayout, options: Options = .init()) throws -> String {

@@ -8,14 +8,14 @@ import LayoutPlacement
 /// drawn in red.
 public enum SVGMap {
     /// How to draw the picture.
-    public struct Options: Sendable, Equatable {
+    package struct Options: Sendable, Equatable {
         /// Whether `direct-relaxable` regions count as holes (`--strict-relaxable`).
-        public var strictRelaxable: Bool
+        package var strictRelaxable: Bool
         /// Where the layout fails on a host, from the exact verifier; drawn in red.
-        public var conflicts: [Violation]
+        package var conflicts: [Violation]
 
         /// Relaxable regions drawn as ignored, no conflicts: the picture of a verified layout.
-        public init(strictRelaxable: Bool = false, conflicts: [Violation] = []) {
+        package init(strictRelaxable: Bool = false, conflicts: [Violation] = []) {
             self.strictRelaxable = strictRelaxable
             self.conflicts = conflicts
         }
@@ -26,7 +26,10 @@ public enum SVGMap {
     /// ```swift
     /// try SVGMap.render(solution).write(toFile: "map.svg", atomically: true, encoding: .utf8)
     /// ```
-    public static func render(_ solution: Solution, options: Options = .init()) -> String {
+    /// An SVG document (UTF-8 text) of a solution beside the hosts it was verified on.
+    public static func render(_ solution: Solution) -> String { render(solution, options: Options()) }
+
+    package static func render(_ solution: Solution, options: Options) -> String {
         render(layout: solution.layout.guest, hosts: solution.hosts, programmable: solution.programmable, options: options)
     }
 

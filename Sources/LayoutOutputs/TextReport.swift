@@ -8,7 +8,12 @@ import Foundation
 public enum TextReport {
     /// `map` draws ``ASCIIMap`` under the table (nil leaves it out); its colour is the caller's
     /// decision, so the report is the same bytes for the same inputs.
-    public static func render(_ solution: Solution, qemuOptions: QEMUArguments.Options = .init(), map: ASCIIMap.Options? = ASCIIMap.Options()) -> String {
+    /// The report a person reads: the layout, the QEMU arguments, the hosts and a plain-text map.
+    public static func render(_ solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> String {
+        render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options())
+    }
+
+    package static func render(_ solution: Solution, qemuOptions: QEMUArguments.Options = .init(), map: ASCIIMap.Options?) -> String {
         let layout = solution.layout.guest
         var lines: [String] = []
         let title = layout.vm.name.map { "VM \($0): " } ?? ""

@@ -1,21 +1,21 @@
 import LayoutCore
 import LayoutMachines
 /// Where the time went and how large the model was: for benchmarks and `--verbose`.
-public struct SolveStatistics: Equatable, Sendable {
-    public var hosts = 0
-    public var distinctHoles = 0
-    public var scenarios = 0
-    public var rows = 0
-    public var columns = 0
-    public var binaries = 0
-    public var glpkSolves = 0
-    public var modelSeconds = 0.0
-    public var glpkSeconds = 0.0
-    public var verifySeconds = 0.0
+package struct SolveStatistics: Equatable, Sendable {
+    package var hosts = 0
+    package var distinctHoles = 0
+    package var scenarios = 0
+    package var rows = 0
+    package var columns = 0
+    package var binaries = 0
+    package var glpkSolves = 0
+    package var modelSeconds = 0.0
+    package var glpkSeconds = 0.0
+    package var verifySeconds = 0.0
     /// A stage hit the time limit and returned its best incumbent: the answer may not be optimal.
-    public var hitTimeLimit = false
+    package var hitTimeLimit = false
     /// The largest relative optimality gap GLPK reported at the time limit (nil when every stage was optimal).
-    public var optimalityGap: Double?
+    package var optimalityGap: Double?
 }
 
 /// A verified layout and everything said about it.
@@ -27,7 +27,7 @@ public struct Solution: Sendable {
     /// Where each host's programmable (sw-msi) window must go, so that it stays clear of the guest's DMA targets.
     public var programmable: [ProgrammablePlacement]
     /// Model size and timings; not part of the answer, and not deterministic.
-    public var statistics: SolveStatistics
+    package var statistics: SolveStatistics
 }
 
 /// How the solver reads the hosts and how long it may search.

@@ -1,13 +1,13 @@
 import LayoutCore
 /// A PCI device as sysfs names it, `DDDD:BB:DD.F` (domain, bus, device, function).
-public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let domain: UInt32
-    public let bus: UInt8
-    public let device: UInt8
-    public let function: UInt8
+package struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    package let domain: UInt32
+    package let bus: UInt8
+    package let device: UInt8
+    package let function: UInt8
 
     /// Accepts `0000:3b:00.0` and lspci's short `3b:00.0` (domain 0), in either case.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2 || parts.count == 3 else { return nil }
         let domainText = parts.count == 3 ? parts[0] : "0000"
@@ -28,7 +28,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         self.function = function
     }
 
-    public var description: String {
+    package var description: String {
         func pad(_ value: some BinaryInteger, _ width: Int) -> String {
             let digits = String(value, radix: 16)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
@@ -36,7 +36,7 @@ public struct PCIAddress: Hashable, Comparable, Sendable, CustomStringConvertibl
         return "\(pad(domain, 4)):\(pad(bus, 2)):\(pad(device, 2)).\(function)"
     }
 
-    public static func < (lhs: PCIAddress, rhs: PCIAddress) -> Bool {
+    package static func < (lhs: PCIAddress, rhs: PCIAddress) -> Bool {
         (lhs.domain, lhs.bus, lhs.device, lhs.function) < (rhs.domain, rhs.bus, rhs.device, rhs.function)
     }
 }

@@ -4,9 +4,9 @@ public struct ProbeOptions: Sendable {
     /// `/`, or a copy of a host's `sys/`, `proc/` and `etc/` files.
     public var root: String
     /// Only these IOMMU groups (those of the devices that will be assigned); nil for all.
-    public var groups: [Int]?
+    package var groups: [Int]?
     /// Only the groups of these devices; nil for all.
-    public var devices: [PCIAddress]?
+    package var devices: [PCIAddress]?
     /// The profile's name; nil takes the host name from `/etc/hostname`.
     public var name: String?
     /// The KVM IPA limit of an arm64 host, which no file exposes.
@@ -14,7 +14,12 @@ public struct ProbeOptions: Sendable {
     /// Print what could be read when files are missing or malformed, with stand-in values.
     public var partial: Bool
 
-    public init(root: String = "/", groups: [Int]? = nil, devices: [PCIAddress]? = nil, name: String? = nil, ipaBits: Int? = nil, partial: Bool = false) {
+    /// Options for a whole-host probe; `root` reads a copy of a host's files instead of `/`.
+    public init(root: String = "/", name: String? = nil, ipaBits: Int? = nil, partial: Bool = false) {
+        self.init(root: root, groups: nil, devices: nil, name: name, ipaBits: ipaBits, partial: partial)
+    }
+
+    package init(root: String = "/", groups: [Int]?, devices: [PCIAddress]?, name: String? = nil, ipaBits: Int? = nil, partial: Bool = false) {
         self.root = root
         self.groups = groups
         self.devices = devices

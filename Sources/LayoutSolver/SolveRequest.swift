@@ -20,9 +20,9 @@ public struct SolveRequest: Sendable {
     package static let optionMembers = ["strict_relaxable", "time_limit", "hugepage_path"]
 
     /// Every host the VM may run on, from paths and inline profiles.
-    public var hosts: [HostProfile]
+    package var hosts: [HostProfile]
     /// The VM, from a path or an inline spec.
-    public var vm: VMSpec
+    package var vm: VMSpec
     /// `strict_relaxable` and `time_limit`.
     package var options: SolveOptions
     /// `hugepage_path`.
@@ -37,7 +37,7 @@ public struct SolveRequest: Sendable {
     }
 
     /// Reads a request from a file, or from standard input for `-` (named `<stdin>` in errors).
-    public static func load(path: String) throws -> SolveRequest {
+    package static func load(path: String) throws -> SolveRequest {
         try parse(try InputLoader.readBytes(path), source: path == "-" ? "<stdin>" : path)
     }
 
@@ -198,16 +198,16 @@ public struct SolveRequest: Sendable {
     }
 
     /// Solves the request.
-    public func solve() throws -> Solution {
+    package func solve() throws -> Solution {
         try Solver.solve(hosts: hosts, vm: vm, options: options)
     }
 
     /// What request mode prints: the layout JSON, or an error document and its exit code.
-    public struct Response: Sendable, Equatable {
+    public struct Response: Sendable {
         /// `layoutsolve/layout/v1`, empty on failure.
-        package var output: String
+        public var output: String
         /// `layoutsolve/error/v1`, empty on success.
-        package var error: String
+        public var error: String
         /// The command's exit code: 0, or the error kind's (``ErrorJSON/Kind/exitCode``).
         public var exitCode: Int32
 

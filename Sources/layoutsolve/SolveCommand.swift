@@ -89,7 +89,7 @@ struct SolveCommand: ParsableCommand {
                 text = TextReport.render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options(color: colored, strictRelaxable: strictRelaxable))
             case .json: text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()
             case .qemu: text = QEMUArguments.argv(for: solution.layout, options: qemuOptions).joined(separator: "\n") + "\n"
-            case .libvirt: text = try LibvirtXML.document(for: solution.layout, options: LibvirtXML.Options(vcpus: vcpus))
+            case .libvirt: text = try LibvirtXML.document(for: solution.layout, vcpus: vcpus)
             }
             if verbose { FileHandle.standardError.write(Data(statisticsLine(solution.statistics).utf8)) }
             if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg) }

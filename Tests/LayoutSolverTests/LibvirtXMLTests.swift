@@ -60,7 +60,7 @@ struct LibvirtXMLTests {
         let solution = try solve(["Profiles/intel-xeon-vtd48.json", "Profiles/amd-epyc-7003.json"], vm)
         let knobs = try knobs(solution)
         #expect(knobs.dimms.count == 1)
-        let document = try parse(try LibvirtXML.document(for: solution.layout, options: .init(vcpus: 8)))
+        let document = try parse(try LibvirtXML.document(for: solution.layout.guest, options: .init(vcpus: 8)))
         let dimmBytes = knobs.dimms.reduce(0) { $0 + $1.size }
         #expect(try values(document, "/domain/memory") == [String((knobs.ramSize + dimmBytes) / 1024)])
         #expect(try values(document, "/domain/currentMemory") == [String((knobs.ramSize + dimmBytes) / 1024)])
@@ -197,7 +197,7 @@ struct LibvirtXMLTests {
         if vmName == "big-1100g" { vm.cpuVendor = .intel }
         if vmName == "hugepage-1g" { vm.pciHole64 = 64 * Self.gib; vm.maxmem = 64 * Self.gib; vm.slots = 1 }
         let hosts = vmName == "big-1100g" ? ["Profiles/intel-xeon-vtd48.json", "Profiles/amd-epyc-7003.json"] : ["Examples/fleets/mixed-x86/"]
-        let fragment = try LibvirtXML.document(for: solve(hosts, vm).layout, options: .init(vcpus: 8))
+        let fragment = try LibvirtXML.document(for: solve(hosts, vm).layout.guest, options: .init(vcpus: 8))
         let domain = Self.fullDomain(fragment)
         _ = try parse(domain)
         let (status, output) = try Self.virtXMLValidate(domain)

@@ -18,7 +18,7 @@ public struct Hole: Equatable, Sendable {
     public var path: String
 
     /// `amd-epyc-7003: reserved 0xfd00000000-0xffffffffff (HyperTransport)`.
-    public var label: String {
+    package var label: String {
         let what: String
         switch reason {
         case .reserved(let type): what = type.rawValue

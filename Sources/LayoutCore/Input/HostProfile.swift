@@ -1,7 +1,7 @@
 /// One host, or one kind of host, as its IOMMU and CPU constrain guest DMA targets.
 /// Schema `layoutsolve/host/v1`.
 public struct HostProfile: Equatable, Sendable {
-    public static let schema = "layoutsolve/host/v1"
+    package static let schema = "layoutsolve/host/v1"
 
     public enum Architecture: String, Sendable, CaseIterable {
         case x86_64, aarch64, s390x, ppc64le
@@ -23,7 +23,7 @@ public struct HostProfile: Equatable, Sendable {
     /// How many hosts of the fleet this profile stands for.
     public var count: Int
     /// Where the profile was read from, for messages; not part of the layout.
-    public var file: String
+    package var file: String
 
     public init(
         name: String, source: String = "", arch: Architecture, cpuVendor: HostCPUVendor, cpuPhysBits: Int,
@@ -56,7 +56,7 @@ public enum ReservedType: String, Sendable, CaseIterable {
     case swMSI = "sw-msi"
 
     /// VFIO ignores relaxable regions (`vfio_iommu_resv_exclude` skips them).
-    public func blocksDMA(strictRelaxable: Bool) -> Bool { self != .directRelaxable || strictRelaxable }
+    package func blocksDMA(strictRelaxable: Bool) -> Bool { self != .directRelaxable || strictRelaxable }
 }
 
 public struct ReservedRegion: Equatable, Sendable {
@@ -74,7 +74,7 @@ public struct ReservedRegion: Equatable, Sendable {
     }
 
     /// `msi 0xfee00000-0xfeefffff` or `reserved 0xfd00000000-0xffffffffff (HyperTransport)`.
-    public var label: String {
+    package var label: String {
         "\(type.rawValue) \(range)" + (note.map { " (\($0))" } ?? "")
     }
 }

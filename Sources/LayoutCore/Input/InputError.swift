@@ -9,7 +9,7 @@ public struct InputError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What was found and what was expected.
     public let message: String
 
-    public init(source: String, path: String = "", line: Int? = nil, message: String) {
+    package init(source: String, path: String = "", line: Int? = nil, message: String) {
         self.source = source
         self.path = path
         self.line = line
@@ -29,7 +29,7 @@ public struct InputErrors: Error, Sendable, CustomStringConvertible {
     public let errors: [InputError]
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 
-    public init(errors: [InputError]) {
+    package init(errors: [InputError]) {
         self.errors = errors
     }
 }

@@ -1,7 +1,7 @@
 /// What the VM needs; the solver decides where it goes. Schema `layoutsolve/vm/v1`.
 public struct VMSpec: Equatable, Sendable {
     /// The `schema` member of every VM spec.
-    public static let schema = "layoutsolve/vm/v1"
+    package static let schema = "layoutsolve/vm/v1"
 
     /// Names the VM in answers and messages.
     public var name: String?
@@ -55,10 +55,10 @@ public struct VMSpec: Equatable, Sendable {
     }
 
     /// All planned hot-add DIMMs, in order.
-    public var plannedDIMMSizes: [UInt64] { hotplug.flatMap { Array(repeating: $0.size, count: $0.count) } }
+    package var plannedDIMMSizes: [UInt64] { hotplug.flatMap { Array(repeating: $0.size, count: $0.count) } }
 
     /// Hotplug room the user asked for beyond `ram`.
-    public var userHotplugBytes: UInt64 { (maxmem ?? ram) - ram }
+    package var userHotplugBytes: UInt64 { (maxmem ?? ram) - ram }
 }
 
 /// `count` DIMMs of `size` to hot-add later.
@@ -86,7 +86,7 @@ public enum CPUVendor: String, Sendable, CaseIterable {
     case intel, amd
 
     /// The CPUID vendor string QEMU's `vendor=` property takes.
-    public var cpuidString: String { self == .intel ? "GenuineIntel" : "AuthenticAMD" }
+    package var cpuidString: String { self == .intel ? "GenuineIntel" : "AuthenticAMD" }
 }
 
 /// The QEMU release whose derivation of the memory map the layout is computed for.
@@ -97,7 +97,7 @@ public struct QEMUVersion: Hashable, Comparable, Sendable, CustomStringConvertib
     public static let `default` = QEMUVersion(major: 7, minor: 2)
     /// Releases whose pc/q35 derivation this tool models (qemu-layout.md: unchanged from 7.2 to 10.2
     /// for the pinned machine types). Older releases lack the AMD 1 TiB rule or derive differently.
-    public static let modelled: [QEMUVersion] = [
+    package static let modelled: [QEMUVersion] = [
         .init(major: 7, minor: 2), .init(major: 8, minor: 0), .init(major: 8, minor: 1), .init(major: 8, minor: 2),
         .init(major: 9, minor: 0), .init(major: 9, minor: 1), .init(major: 9, minor: 2),
         .init(major: 10, minor: 0), .init(major: 10, minor: 1), .init(major: 10, minor: 2),

@@ -35,7 +35,7 @@ public struct AddressRange: Hashable, Comparable, Sendable, CustomStringConverti
     public func contains(_ other: AddressRange) -> Bool { other.start >= start && other.last <= last }
     public func overlaps(_ other: AddressRange) -> Bool { other.start <= last && start <= other.last }
 
-    public func intersection(_ other: AddressRange) -> AddressRange? {
+    package func intersection(_ other: AddressRange) -> AddressRange? {
         AddressRange(start: max(start, other.start), last: min(last, other.last))
     }
 

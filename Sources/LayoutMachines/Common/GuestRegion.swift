@@ -27,7 +27,7 @@ public struct GuestRegion: Equatable, Sendable {
     /// A device may DMA here, so every host's IOMMU must be able to map it.
     public var isDMATarget: Bool
 
-    public init(name: String, kind: Kind, range: AddressRange, isDMATarget: Bool) {
+    package init(name: String, kind: Kind, range: AddressRange, isDMATarget: Bool) {
         self.name = name
         self.kind = kind
         self.range = range

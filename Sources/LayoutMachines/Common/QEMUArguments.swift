@@ -5,7 +5,7 @@ import Foundation
 /// Only memory-map arguments: the caller adds disks, devices, accelerators and the binary.
 public enum QEMUArguments {
     /// Where RAM comes from; none of this changes the map.
-    public struct Options: Sendable, Equatable {
+    public struct Options: Sendable {
         /// Where guest RAM comes from.
         public enum Backing: Sendable, Equatable {
             /// Anonymous memory (`memory-backend-ram` for DIMMs, QEMU's own RAM for boot memory).

@@ -47,8 +47,8 @@ package struct PCPlanner: MachinePlanner {
     package var vendor: CPUVendor? {
         if let pinned = spec.cpuVendor { return pinned }
         let vendors = fleet.vendors
-        if vendors == ["intel"] { return .intel }
-        if vendors == ["amd"] { return .amd }
+        if vendors == [.intel] { return .intel }
+        if vendors == [.amd] { return .amd }
         return nil
     }
 

@@ -49,3 +49,8 @@ enum Fixture {
 
     static func hostJSON(_ body: String) -> [UInt8] { Array(body.utf8) }
 }
+
+/// Test fixtures name host vendors as the profiles do.
+extension HostCPUVendor: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+}

@@ -95,3 +95,8 @@ enum LayoutProof {
 enum QMPValueReader {
     static func uint64(_ value: Any?) -> UInt64? { QMPValue.uint64(value) }
 }
+
+/// Test fixtures name host vendors as the profiles do.
+extension HostCPUVendor: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+}
