@@ -74,7 +74,7 @@ public struct FleetCheck {
     }
 
     package func check(_ shape: ShapeDocument, distinct all: [DistinctProfile]) throws -> CheckReport.Shape {
-        let architecture = Solver.architecture(of: shape.spec.machine)
+        let architecture = try Solver.architecture(of: shape.spec.machine)
         let distinct = all.filter { $0.representative.arch == architecture }
         let others = all.filter { $0.representative.arch != architecture }.reduce(0) { $0 + $1.weight }
         var report = CheckReport.Shape(
@@ -164,7 +164,7 @@ public struct FleetCheck {
 
     /// The shape solved once against the baseline fleet, compared by layout digest.
     package func compare(_ shape: ShapeDocument, current: CheckReport.Shape, baseline: [DistinctProfile]) throws -> CheckReport.Change {
-        let architecture = Solver.architecture(of: shape.spec.machine)
+        let architecture = try Solver.architecture(of: shape.spec.machine)
         let hosts = baseline.filter { $0.representative.arch == architecture }.map(\.representative)
         guard !hosts.isEmpty else { return .notInBaseline }
         var spec = shape.spec

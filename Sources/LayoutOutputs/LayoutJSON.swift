@@ -30,7 +30,7 @@ public enum LayoutJSON {
             ("cpu_vendor", layout.cpuVendor.map { .string($0.rawValue) } ?? .null),
             ("top_address", .hex(layout.topAddress)),
             ("regions", .array(layout.regions.map(region))),
-            ("knobs", MachineRegistry.model(for: layout.machine).knobsJSON(layout.knobs)),
+            ("knobs", layout.knobs.model.knobsJSON(layout.knobs)),
             ("programmable", .array(solution.programmable.map(programmable))),
             ("hosts", .array(solution.hosts.map(host))),
             ("notes", .array(layout.notes.map(JSONOutput.string))),

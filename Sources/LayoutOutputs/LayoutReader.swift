@@ -12,7 +12,8 @@ package enum LayoutReader {
             throw schemaReader.error("expected \"\(LayoutJSON.schema)\" (a layout printed with --format json)")
         }
         let machineReader = try object.required("machine")
-        guard let machine = MachineKind(rawValue: try machineReader.string()) else { throw machineReader.expectation(MachineKind.allCases.map(\.rawValue).joined(separator: ", ")) }
+        let machine = MachineKind(rawValue: try machineReader.string())
+        guard let model = try? MachineRegistry.model(for: machine) else { throw machineReader.expectation(MachineRegistry.names.joined(separator: ", ")) }
         let machineType = try object.required("machine_type").string()
         let versionReader = try object.required("qemu_version")
         guard let qemu = QEMUVersion(try versionReader.string()) else { throw versionReader.expectation("a QEMU version") }
@@ -24,7 +25,6 @@ package enum LayoutReader {
             vendor = parsed
         }
         var knobsObject = try object.required("knobs").object()
-        let model = MachineRegistry.model(for: machine)
         let layout: GuestLayout
         do {
             let knobs = try model.readKnobs(&knobsObject, machineType: machineType, vm: vm, physBits: physBits, vendor: vendor)

@@ -332,7 +332,7 @@ package struct SVGMapDrawing {
     }
 
     /// What the guest's address width is called: CPU phys-bits on x86, the IPA size on Arm.
-    package static func widthName(_ layout: GuestLayout) -> String { MachineRegistry.model(for: layout.machine).addressWidthName }
+    package static func widthName(_ layout: GuestLayout) -> String { layout.knobs.model.addressWidthName }
 
     /// Greedy word wrap; a word longer than a line is cut.
     package static func wrap(_ text: String, columns: Int) -> [String] {

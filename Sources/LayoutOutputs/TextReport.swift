@@ -17,7 +17,7 @@ public enum TextReport {
         let layout = solution.layout.guest
         var lines: [String] = []
         let title = layout.vm.name.map { "VM \($0): " } ?? ""
-        lines.append("\(title)\(layout.machine.rawValue) (\(layout.machineType)), \(ByteCount.format(layout.vm.ram)) RAM, guest \(MachineRegistry.model(for: layout.machine).addressWidthName) \(layout.physBits)" + (layout.cpuVendor.map { ", \($0.rawValue) vCPU" } ?? ""))
+        lines.append("\(title)\(layout.machine.rawValue) (\(layout.machineType)), \(ByteCount.format(layout.vm.ram)) RAM, guest \(layout.knobs.model.addressWidthName) \(layout.physBits)" + (layout.cpuVendor.map { ", \($0.rawValue) vCPU" } ?? ""))
         lines.append("")
         let header = ["REGION", "KIND", "START", "END", "SIZE", "DMA"]
         let rows = layout.regions.map { region in

@@ -24,7 +24,7 @@ public enum FitCheck {
     }
 
     package static func check(layout: GuestLayout, hosts: [HostProfile], strictRelaxable: Bool = false) -> [HostFit] {
-        let model = MachineRegistry.model(for: layout.machine)
+        let model = layout.knobs.model
         return hosts.sorted { $0.name < $1.name }.map { host in
             if let problem = architectureProblem(layout.machine, host) { return HostFit(host: host.name, problems: [problem]) }
             let perHost: GuestLayout
@@ -72,7 +72,7 @@ public enum FitCheck {
     }
 
     package static func architectureProblem(_ machine: MachineKind, _ host: HostProfile) -> String? {
-        let needed = Solver.architecture(of: machine)
+        guard let needed = layoutModelArchitecture(machine) else { return "\(host.name): machine \(machine.rawValue) is not modelled" }
         return host.arch == needed ? nil : "\(host.name): a \(machine.rawValue) VM needs a \(needed.rawValue) host, this one is \(host.arch.rawValue)"
     }
 }
@@ -80,4 +80,10 @@ public enum FitCheck {
 extension HostProfile {
     /// The host's CPU vendor as a guest vendor, when it is one QEMU's layout cares about.
     package var vendor: CPUVendor? { cpuVendor.guestVendor }
+}
+
+/// The architecture of a layout's machine; a layout always comes from a model, so a name without
+/// one can only be a hand-made layout, which no host runs.
+private func layoutModelArchitecture(_ machine: MachineKind) -> HostProfile.Architecture? {
+    try? MachineRegistry.model(for: machine).architecture
 }

@@ -60,12 +60,13 @@ public enum Solver {
     }
 
     /// The host architecture a machine runs on (KVM runs a guest of the host's architecture).
-    package static func architecture(of machine: MachineKind) -> HostProfile.Architecture {
-        MachineRegistry.model(for: machine).architecture
+    /// - Throws: ``InputError`` for a machine no model serves.
+    package static func architecture(of machine: MachineKind) throws -> HostProfile.Architecture {
+        try MachineRegistry.model(for: machine).architecture
     }
 
     package static func checkArchitecture(fleet: Fleet, vm: VMSpec) throws {
-        let architecture = architecture(of: vm.machine)
+        let architecture = try architecture(of: vm.machine)
         let foreign = fleet.hosts.filter { $0.arch != architecture }
         if !foreign.isEmpty {
             throw InputError(

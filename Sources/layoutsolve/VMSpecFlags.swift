@@ -7,7 +7,10 @@ struct VMSpecFlags {
     func spec() throws -> VMSpec {
         var spec = try command.vm.map(InputLoader.loadVM(path:)) ?? VMSpec(ram: 0)
         if let machine = command.machine {
-            guard let kind = MachineKind(rawValue: machine) else { throw flagError("--machine", "expected one of \(MachineKind.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(machine)\"") }
+            let kind = MachineKind(rawValue: machine)
+            guard (try? MachineRegistry.model(for: kind)) != nil else {
+                throw flagError("--machine", "expected one of \(MachineRegistry.names.joined(separator: ", ")), found \"\(machine.prefix(80))\"")
+            }
             spec.machine = kind
         }
         if let ram = command.ram { spec.ram = try size(ram, flag: "--ram") }

@@ -51,7 +51,7 @@ struct VerifyCommand: ParsableCommand {
                 let parsed = try LayoutReader.read(try InputLoader.readBytes(layout), source: layout)
                 fits = FitCheck.check(layout: parsed, hosts: profiles, strictRelaxable: strictRelaxable)
                 if let svg {
-                    let conflicts = LayoutVerifier.violations(of: parsed, on: profiles.filter { $0.arch == Solver.architecture(of: parsed.machine) }, strictRelaxable: strictRelaxable)
+                    let conflicts = LayoutVerifier.violations(of: parsed, on: profiles.filter { $0.arch == parsed.knobs.model.architecture }, strictRelaxable: strictRelaxable)
                     try OutputFile.write(SVGMap.render(layout: parsed, hosts: profiles, options: SVGMap.Options(strictRelaxable: strictRelaxable, conflicts: conflicts)), to: svg)
                 }
             } else {

@@ -34,7 +34,7 @@ struct VMSpecParserTests {
         (#""ram": "4G", "slots": 300, "maxmem": "8G""#, "$.slots", "from 0 to 256"),
         (#""ram": "4G", "hugepages": true"#, "$.hugepages", "unknown member"),
         (#""ram": "4G", "cpu_vendor": "via""#, "$.cpu_vendor", "intel"),
-        (#""ram": "4G", "machine": "microvm""#, "$.machine", "expected one of"),
+        (#""ram": "4G", "machine": "Micro VM""#, "$.machine", "expected a QEMU machine name"),
         (#""ram": -4"#, "$.ram", "negative"),
     ])
     func badSpecs(members: String, path: String, fragment: String) {

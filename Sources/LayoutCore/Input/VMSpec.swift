@@ -34,7 +34,7 @@ public struct VMSpec: Equatable, Sendable {
     public var viommu: VIOMMU
 
     public init(
-        name: String? = nil, machine: MachineKind = .q35, ram: UInt64, maxmem: UInt64? = nil, slots: Int = 0,
+        name: String? = nil, machine: MachineKind = MachineKind(rawValue: "q35"), ram: UInt64, maxmem: UInt64? = nil, slots: Int = 0,
         ramAlign: UInt64? = nil, pciHole64: UInt64? = nil, pciHole32: UInt64? = nil, cpuModel: String = "host", cpuVendor: CPUVendor? = nil,
         p2p: Bool = false, qemu: QEMUVersion = .default, hotplug: [HotplugRequest] = [], viommu: VIOMMU = .none
     ) {
@@ -76,9 +76,17 @@ public enum VIOMMU: String, Sendable, CaseIterable {
     case virtioIOMMU = "virtio-iommu"
 }
 
-/// The QEMU machines the tool models.
-public enum MachineKind: String, Sendable, CaseIterable {
-    case q35, pc, virt
+/// A VM spec's `machine`: the name of a QEMU machine the tool models. The names are declared
+/// by the machine models (`LayoutMachines`), one folder each; here a name is only a validated word.
+public struct MachineKind: RawRepresentable, Hashable, Sendable {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Lowercase letters, digits and dashes, starting with a letter: how QEMU spells machine names.
+    package static func isWellFormed(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, ("a"..."z").contains(first), text.count <= 64 else { return false }
+        return text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
 }
 
 /// A guest CPU vendor, as VM specs and layouts spell it.

@@ -9,6 +9,8 @@ package protocol MachineKnobSet: Sendable {
     var dimms: [DIMM] { get }
     /// The DIMMs planned for hot-add: not on the command line, but counted in slots and maxmem.
     var hotplugPlan: [DIMM] { get }
+    /// The machine these knobs are for: a layout reaches its model through its knobs.
+    var model: any MachineModel { get }
     /// Value equality across the existential.
     func isEqual(to other: any MachineKnobSet) -> Bool
 }
@@ -27,6 +29,7 @@ package struct MachineKnobs: Equatable, Sendable {
     }
 
     package var machineType: String { value.machineType }
+    package var model: any MachineModel { value.model }
     package var dimms: [DIMM] { value.dimms }
     package var hotplugPlan: [DIMM] { value.hotplugPlan }
 

@@ -43,19 +43,26 @@ package protocol MachineModel: Sendable {
     func planner(fleet: Fleet, spec: VMSpec) -> any MachinePlanner
 }
 
-/// Every machine layoutsolve models. Adding one is a folder under `Sources/LayoutMachines`, its
-/// name in ``MachineKind`` (the VM spec's vocabulary) and its line here; the switch is exhaustive,
-/// so the compiler refuses a machine name without a model.
+/// Every machine layoutsolve models. Adding one is a folder under `Sources/LayoutMachines` (its
+/// model, knobs, derivation, compatibility table and planner) and its line here.
 package enum MachineRegistry {
-    package static func model(for kind: MachineKind) -> any MachineModel {
-        switch kind {
-        case .q35: return PCMachine(chipset: .q35)
-        case .pc: return PCMachine(chipset: .i440fx)
-        case .virt: return VirtMachine()
-        }
-    }
+    package static let models: [any MachineModel] = [
+        PCMachine(chipset: .q35),
+        PCMachine(chipset: .i440fx),
+        VirtMachine(),
+    ]
 
-    package static var models: [any MachineModel] { MachineKind.allCases.map(model(for:)) }
+    /// The modelled machine names, in registry order.
+    package static var names: [String] { models.map(\.kind.rawValue) }
+
+    /// The model for a spec's machine.
+    /// - Throws: ``InputError`` (`$.machine`) for a name no model serves, with the names that are modelled.
+    package static func model(for kind: MachineKind, source: String = "vm") throws -> any MachineModel {
+        guard let model = models.first(where: { $0.kind == kind }) else {
+            throw InputError(source: source, path: "$.machine", message: "machine \"\(kind.rawValue)\" is not modelled; expected one of \(names.joined(separator: ", "))")
+        }
+        return model
+    }
 
     /// The model whose machine a `-machine` type names, if any.
     package static func model(forMachineType type: String) -> (any MachineModel)? {

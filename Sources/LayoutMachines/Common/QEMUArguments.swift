@@ -36,7 +36,7 @@ public enum QEMUArguments {
     /// The memory-map arguments, one element per argument (no shell quoting); see ``shellLine(_:)``
     /// for one line. The machine's model writes its own; a virtual IOMMU's device follows.
     package static func argv(for layout: GuestLayout, options: Options = Options()) -> [String] {
-        var arguments = MachineRegistry.model(for: layout.machine).qemuArguments(for: layout, options: options)
+        var arguments = layout.knobs.model.qemuArguments(for: layout, options: options)
         if let viommu = layout.viommu { arguments += ["-device", viommu.deviceJSON] }
         return arguments
     }

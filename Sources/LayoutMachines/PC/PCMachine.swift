@@ -7,7 +7,16 @@ extension MachineKnobs {
     package var pc: PCMachineKnobs? { value as? PCMachineKnobs }
 }
 
-extension PCMachineKnobs: MachineKnobSet {}
+extension PCMachineKnobs: MachineKnobSet {
+    package var model: any MachineModel { PCMachine(chipset: chipset) }
+}
+
+extension MachineKind {
+    /// `q35`: ICH9/MCH with PCIe.
+    public static let q35 = MachineKind(rawValue: "q35")
+    /// `pc`: i440FX/PIIX.
+    public static let pc = MachineKind(rawValue: "pc")
+}
 
 /// The x86 `pc` (i440FX) and `q35` machines: one derivation (`pc_memory_init`), two chipsets.
 package struct PCMachine: MachineModel {

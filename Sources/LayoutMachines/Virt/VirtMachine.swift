@@ -7,7 +7,14 @@ extension MachineKnobs {
     package var virt: VirtKnobs? { value as? VirtKnobs }
 }
 
-extension VirtKnobs: MachineKnobSet {}
+extension VirtKnobs: MachineKnobSet {
+    package var model: any MachineModel { VirtMachine() }
+}
+
+extension MachineKind {
+    /// Arm `virt`.
+    public static let virt = MachineKind(rawValue: "virt")
+}
 
 /// Arm `virt` (hw/arm/virt.c): RAM from 1 GiB, device memory and the high regions after it.
 package struct VirtMachine: MachineModel {
