@@ -48,7 +48,7 @@ package struct VirtMachine: MachineModel {
         var knobs = VirtKnobs(
             machineType: versionedType, ramSize: arguments.ramSize, maxmem: arguments.maxmem, slots: arguments.slots,
             gicVersion: Int(arguments.machineProperties["gic-version"] ?? "3") ?? 3, ipaBits: host.cpuPhysBits,
-            compactHighmem: vm.qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: arguments.firmwareLoaded,
+            compactHighmem: VirtCompatibility.compactHighmem(qemu: vm.qemu), firmwareLoaded: arguments.firmwareLoaded,
             dimmAlignment: alignment, dimms: dimms)
         knobs.dimms += try MemoryDevices.firstFit(automatic, after: dimms, in: try VirtModel.derive(knobs).deviceMemory, alignment: alignment)
         return .virt(knobs)
@@ -91,7 +91,7 @@ package struct VirtMachine: MachineModel {
         let ipa = try knobs.required("ipa_bits").integer(in: 32...64, what: "IPA bits")
         return .virt(VirtKnobs(
             machineType: machineType, ramSize: common.ramSize, maxmem: common.maxmem, slots: common.slots, gicVersion: gic, ipaBits: ipa,
-            compactHighmem: vm.qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: !(common.dimms + common.hotplugPlan).isEmpty,
+            compactHighmem: VirtCompatibility.compactHighmem(qemu: vm.qemu), firmwareLoaded: !(common.dimms + common.hotplugPlan).isEmpty,
             dimmAlignment: common.alignment, dimms: common.dimms, hotplugPlan: common.hotplugPlan))
     }
 

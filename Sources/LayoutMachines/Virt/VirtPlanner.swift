@@ -59,7 +59,7 @@ package struct VirtPlanner: MachinePlanner {
             let maxmem = try maxmemCovering(dimms + plan, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
             let knobs = VirtKnobs(
                 machineType: "virt-\(spec.qemu)", ramSize: boot, maxmem: maxmem > boot ? maxmem : nil, slots: slots,
-                ipaBits: ipaBits, compactHighmem: spec.qemu >= QEMUVersion(major: 8, minor: 0), firmwareLoaded: !(dimms + plan).isEmpty,
+                ipaBits: ipaBits, compactHighmem: VirtCompatibility.compactHighmem(qemu: spec.qemu), firmwareLoaded: !(dimms + plan).isEmpty,
                 dimmAlignment: unit, dimms: dimms, hotplugPlan: plan)
             let derivation = try VirtModel.derive(knobs)
             if spec.p2p, let mmio = derivation.highMMIO, fleet.forbidden.intersects(mmio) {
@@ -83,7 +83,7 @@ package struct VirtPlanner: MachinePlanner {
         if !derivation.droppedHighRegions.isEmpty {
             notes.append("The \(ipaBits)-bit IPA limit drops \(derivation.droppedHighRegions.joined(separator: ", ")); hosts with a wider IPA limit keep them, so the guest map differs there. QEMU 8.0+ pins this with highmem-redists/highmem-ecam/highmem-mmio=off; 10.0+ can also size the window with highmem-mmio-size.")
         }
-        if spec.qemu >= QEMUVersion(major: 8, minor: 0) {
+        if VirtCompatibility.compactHighmem(qemu: spec.qemu) {
             notes.append("QEMU \(spec.qemu) lays out the high regions compactly (compact-highmem) for virt-7.2 and newer machine types; the layout above assumes that.")
         }
         let dma = fleet.minIOMMUBits
