@@ -47,6 +47,7 @@ public enum Solver {
                 }
                 if vm.viommu == .virtioIOMMU {
                     layout.viommu = VIOMMUPlan.make(fleet: fleet, programmable: placements, qemu: vm.qemu)
+                    layout.notes += layout.viommu?.limitations ?? []
                 }
                 return Solution(layout: layout, hosts: fleet.hosts, programmable: placements, statistics: statistics)
             case .needsReservation(let hole):
