@@ -29,7 +29,7 @@ struct MachineTypesInQEMUTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)), arguments: MachineTypeCase.all)
+    @Test(.timeLimit(.minutes(3)), .enabled(if: !QEMUProcess.skipSlowTests(), "LAYOUTSOLVE_SKIP_SLOW_TESTS is set (starts one QEMU per machine type)"), arguments: MachineTypeCase.all)
     func mapsAsPredicted(_ c: MachineTypeCase) throws {
         let (solution, qemu) = try LayoutProof.prove(on: c.binary, Self.hosts(for: c.machine), Self.vm(for: c.machine, target: c.target))
         defer { qemu.stop() }

@@ -15,7 +15,7 @@ struct VIOMMUInQEMUTests {
         return "/machine/peripheral-anon/" + (try #require(child["name"] as? String))
     }
 
-    @Test(.timeLimit(.minutes(3)), arguments: MachineTypeCase.all)
+    @Test(.timeLimit(.minutes(3)), .enabled(if: !QEMUProcess.skipSlowTests(), "LAYOUTSOLVE_SKIP_SLOW_TESTS is set (starts one QEMU per machine type)"), arguments: MachineTypeCase.all)
     func emittedDeviceStartsAndCarriesOnlyTheMachinesMSIWindow(_ c: MachineTypeCase) throws {
         let hosts = try MachineTypesInQEMUTests.hosts(for: c.machine)
         var vm = VMSpec(machine: c.machine, ram: 4 * Self.gib, cpuModel: "max", qemu: c.target, viommu: .virtioIOMMU)
