@@ -11,9 +11,10 @@ import Testing
 @Suite("Random layouts start in real QEMU 7.2 and 10.0", .enabled(if: !QEMUProcess.skipSlowTests(), "LAYOUTSOLVE_SKIP_SLOW_TESTS is set"))
 struct RandomLayoutsInQEMUTests {
     static let gib = LayoutProof.gib
-    /// Layouts started per binary; the seed is fixed so a failure reproduces.
-    static let samples = 40
-    static let seed: UInt64 = 0x5eed_0013
+    /// Layouts started per binary; the seed is fixed so a failure reproduces. For a longer search
+    /// set LAYOUTSOLVE_QEMU_SAMPLES and LAYOUTSOLVE_QEMU_SEED (decimal).
+    static let samples = ProcessInfo.processInfo.environment["LAYOUTSOLVE_QEMU_SAMPLES"].flatMap { Int($0) } ?? 40
+    static let seed: UInt64 = ProcessInfo.processInfo.environment["LAYOUTSOLVE_QEMU_SEED"].flatMap { UInt64($0) } ?? 0x5eed_0013
 
     static let x86Profiles = ["Profiles/intel-xeon-vtd48.json", "Profiles/intel-client-39.json", "Profiles/intel-server-rmrr.json", "Profiles/amd-epyc-7003.json"]
     static let armProfiles = ["Profiles/arm64-smmuv3.json", "Profiles/hisilicon-d05.json", "Profiles/nxp-lx2160a.json"]
@@ -59,7 +60,25 @@ struct RandomLayoutsInQEMUTests {
         return vm
     }
 
-    @Test(.timeLimit(.minutes(4)), arguments: QEMUBinary.testable)
+    /// The 64-bit PCI window (and on virt the device memory) where the layout says: with p2p it
+    /// is a DMA target, and it moves with the machine-type version's highmem rules.
+    static func checkWindows(_ layout: GuestLayout, in qemu: QEMUProcess, label: String) throws {
+        let predicted = layout.regions.first { $0.kind == .pciHole64 }
+        switch layout.machine {
+        case .q35, .pc:
+            let host = layout.machine == .q35 ? "/machine/q35" : "/machine/i440fx"
+            let start = try qemu.qomGetUInt64(host, "pci-hole64-start"), end = try qemu.qomGetUInt64(host, "pci-hole64-end")
+            #expect(predicted.map { ($0.range.start, $0.range.last &+ 1) } ?? (start, end) == (start, end),
+                    "pci-hole64: QEMU \(Hex.format(start))-\(Hex.format(end)), layout \(predicted.map { "\($0.range)" } ?? "none")\n\(label)\nargv: \(qemu.commandLine.joined(separator: " "))")
+        case .virt:
+            let tree = try qemu.memoryTree()
+            let seen = tree.first(named: "pcie-mmio-high").map { ($0.start, $0.end) }
+            #expect(seen.map { "\(Hex.format($0.0))-\(Hex.format($0.1))" } == predicted.map { "\(Hex.format($0.range.start))-\(Hex.format($0.range.last))" },
+                    "pcie-mmio-high\n\(label)\nargv: \(qemu.commandLine.joined(separator: " "))")
+        }
+    }
+
+    @Test(.timeLimit(.minutes(10)), arguments: QEMUBinary.testable)
     func emittedArgumentsStart(on binary: QEMUBinary) throws {
         var g = SplitMix64(seed: Self.seed ^ UInt64(binary.release.major))
         let x86 = try LayoutProof.hosts(Self.x86Profiles)
@@ -86,8 +105,9 @@ struct RandomLayoutsInQEMUTests {
             defer { try? FileManager.default.removeItem(at: folder) }
             let backing: QEMUArguments.Options.Backing? = vm.ramAlign != nil || vm.ram > 8 * Self.gib ? .file(folder: folder.path, shared: true) : nil
             do {
-                let (_, qemu) = try LayoutProof.prove(on: binary, hosts, vm, backing: backing)
-                qemu.stop()
+                let (solution, qemu) = try LayoutProof.prove(on: binary, hosts, vm, backing: backing)
+                defer { qemu.stop() }
+                try Self.checkWindows(solution.layout, in: qemu, label: label)
                 started += 1
             } catch is NoLayoutExists {
                 noLayout += 1
