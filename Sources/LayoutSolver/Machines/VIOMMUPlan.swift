@@ -26,15 +26,32 @@ public struct VIOMMUPlan: Equatable, Sendable {
     public var addressBits: Int?
     /// The narrowest IOMMU input width of the set (what `aw-bits` would be).
     public var narrowestIOMMUBits: Int
+    /// The one region the machine itself tells the guest (its MSI doorbell), if known.
+    public var machineWindow: AddressRange?
+
+    /// The MSI doorbell the machine's pre-plug hook puts in `reserved-regions`: hw/i386/pc.c
+    /// `pc_machine_device_pre_plug_cb` (0xfee00000-0xfeefffff); hw/arm/virt.c
+    /// `virt_machine_device_pre_plug_cb` (the ITS GITS_TRANSLATER page with GICv3, the GICv2m page with GICv2).
+    public static func machineWindow(of knobs: MachineKnobs) -> AddressRange? {
+        switch knobs {
+        case .pc: return AddressRange(start: PCConstants.APIC_DEFAULT_ADDRESS, last: 0xfeef_ffff)
+        case .virt(let virt): return virt.gicVersion == 2 ? VirtConstants.VIRT_GIC_V2M_DOORBELL : VirtConstants.VIRT_GIC_ITS_DOORBELL
+        }
+    }
+
+    /// The regions the guest is not told: all but the machine's own window.
+    public var unconveyed: [(range: AddressRange, type: RegionType)] {
+        regions.filter { region in !(region.type == .msi && machineWindow.map { $0.contains(region.range) } == true) }
+    }
 
     public static func == (lhs: VIOMMUPlan, rhs: VIOMMUPlan) -> Bool {
         lhs.addressBits == rhs.addressBits && lhs.narrowestIOMMUBits == rhs.narrowestIOMMUBits
-            && lhs.regions.map(\.range) == rhs.regions.map(\.range) && lhs.regions.map(\.type) == rhs.regions.map(\.type)
+            && lhs.machineWindow == rhs.machineWindow && lhs.regions.map(\.range) == rhs.regions.map(\.range) && lhs.regions.map(\.type) == rhs.regions.map(\.type)
     }
 
     /// The union over the whole set: MSI windows (hardware doorbells, software windows, and where
     /// programmable windows were placed) typed MSI, every other hole typed reserved, each merged and sorted.
-    public static func make(fleet: Fleet, programmable: [ProgrammablePlacement], qemu: QEMUVersion) -> VIOMMUPlan {
+    public static func make(fleet: Fleet, programmable: [ProgrammablePlacement], qemu: QEMUVersion, machineWindow: AddressRange? = nil) -> VIOMMUPlan {
         // virtio-iommu's aw-bits property: QEMU 9.0, valid 32...64 ("aw-bits must be within [32,64]").
         let hasAddressBits = qemu >= QEMUVersion(major: 9, minor: 0) && (32...64).contains(fleet.minIOMMUBits)
         var msi: [AddressRange] = programmable.map(\.range)
@@ -54,7 +71,7 @@ public struct VIOMMUPlan: Equatable, Sendable {
         }
         regions.sort { $0.range < $1.range }
         return VIOMMUPlan(regions: regions, addressBits: hasAddressBits ? fleet.minIOMMUBits : nil,
-                          narrowestIOMMUBits: fleet.minIOMMUBits)
+                          narrowestIOMMUBits: fleet.minIOMMUBits, machineWindow: machineWindow)
     }
 
     /// QEMU's `low:high:type` with an inclusive high, the form of a `reserved-regions` element.
@@ -72,10 +89,11 @@ public struct VIOMMUPlan: Equatable, Sendable {
     /// What the guest is not told, and what that means for migration, in plain words.
     public var limitations: [String] {
         var lines: [String] = []
-        let shown = propertyValues.prefix(8).joined(separator: ", ")
-        let more = regions.count > 8 ? " and \(regions.count - 8) more" : ""
-        if !regions.isEmpty {
-            lines.append("virtio-iommu: QEMU cannot be told the hosts' reserved regions (pc, q35 and virt set the device's reserved-regions to their own MSI window, and QEMU refuses or aborts on a user list), so the guest is NOT told these \(regions.count) range(s) it must not use as IOVA: \(shown)\(more). With an assigned (VFIO) device, QEMU 8.2+ adds the usable-IOVA holes of the host it runs on; the guest reads them once, at probe, and they are not migrated: after migration to a host with other holes a guest IOVA in the new host's holes fails VFIO_IOMMU_MAP_DMA there and that device's DMA breaks. Live-migrate such a VM only between hosts whose reserved regions are the same, or restart it after moving (docs/virtio-iommu.md).")
+        let missing = unconveyed
+        let shown = missing.prefix(8).map { "\(Hex.format($0.range.start)):\(Hex.format($0.range.last)):\($0.type.rawValue)" }.joined(separator: ", ")
+        let more = missing.count > 8 ? " and \(missing.count - 8) more" : ""
+        if !missing.isEmpty {
+            lines.append("virtio-iommu: QEMU cannot be told the hosts' reserved regions (pc, q35 and virt set the device's reserved-regions to their own MSI window, and QEMU refuses or aborts on a user list), so the guest is NOT told these \(missing.count) range(s) it must not use as IOVA: \(shown)\(more). With an assigned (VFIO) device, QEMU 8.2+ adds the usable-IOVA holes of the host it runs on; the guest reads them once, at probe, and they are not migrated: after migration to a host with other holes a guest IOVA in the new host's holes fails VFIO_IOMMU_MAP_DMA there and that device's DMA breaks. Live-migrate such a VM only between hosts whose reserved regions are the same, or restart it after moving (docs/virtio-iommu.md).")
         }
         if addressBits == nil {
             lines.append("virtio-iommu: this QEMU has no aw-bits (new in 9.0), so the guest may use IOVAs up to 2^64 although the narrowest host IOMMU of the set maps only \(narrowestIOMMUBits) bits.")
