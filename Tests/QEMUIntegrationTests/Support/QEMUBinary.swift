@@ -69,7 +69,12 @@ struct QEMUBinary: Hashable, Sendable, CustomStringConvertible, CustomTestString
 extension QEMUProcess {
     /// Starts `binary`'s emulator for `machine`.
     convenience init(_ binary: QEMUBinary, machine: MachineKind, arguments: [String], timeout: TimeInterval = 20) throws {
-        try self.init(binary: binary.executable(for: machine), arguments: arguments, timeout: timeout)
+        do {
+            try self.init(binary: binary.executable(for: machine), arguments: arguments, timeout: timeout)
+        } catch var error as QEMUProcessError where error.kind == .binaryNotFound {
+            error.message += "; it is \(binary.origin)"
+            throw error
+        }
     }
 
     /// True when LAYOUTSOLVE_SKIP_SLOW_TESTS is set (not "", "0", "false", "no").
