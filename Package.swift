@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["layoutsolve"], path: "Tests/CLITests"),
         .testTarget(
             name: "QEMUIntegrationTests",
-            dependencies: ["LayoutSolver"],
+            dependencies: ["LayoutSolver", "FleetGenerator"],
             path: "Tests/QEMUIntegrationTests"
         ),
     ]

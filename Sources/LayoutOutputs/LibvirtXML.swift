@@ -151,7 +151,7 @@ public enum LibvirtXML {
         if let vendor = layout.cpuVendor {
             arguments += ["-global", "x86_64-cpu.vendor=\(vendor.cpuidString)"]
         }
-        // libvirt's <iommu model='virtio'> has no reserved-regions, which are the point of it here.
+        // The same -device as the QEMU arguments (aw-bits on 9.0+ targets), so both outputs agree.
         if let viommu = layout.viommu {
             arguments += ["-device", viommu.deviceJSON]
         }

@@ -44,7 +44,8 @@ public enum Solver {
                     layout.notes.append("GLPK stopped at the time limit: this layout is verified but not proven optimal (optimality gap \(gap)); a longer --time-limit may find a better one.")
                 }
                 if vm.viommu == .virtioIOMMU {
-                    layout.viommu = VIOMMUPlan.make(fleet: fleet, programmable: placements, qemu: vm.qemu)
+                    layout.viommu = VIOMMUPlan.make(fleet: fleet, programmable: placements, qemu: vm.qemu, machineWindow: VIOMMUPlan.machineWindow(of: layout.knobs))
+                    layout.notes += layout.viommu?.limitations ?? []
                 }
                 // Everything the answer carries is checked again as it will be printed: the final map
                 // against every host, and each programmable window against the map and its host.

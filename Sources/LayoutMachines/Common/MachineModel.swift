@@ -39,6 +39,10 @@ package protocol MachineModel: Sendable {
     /// Reads the `knobs` member back (the inverse of ``knobsJSON(_:)``).
     func readKnobs(_ knobs: inout ObjectReader, machineType: String, vm: VMSpec, physBits: Int, vendor: CPUVendor?) throws -> MachineKnobs
 
+    /// The one region the machine's pre-plug hook puts in a virtio-iommu's `reserved-regions`
+    /// (its MSI doorbell), if it has one.
+    func virtioIOMMUWindow(_ knobs: MachineKnobs) -> AddressRange?
+
     /// The placement problem this machine poses for `spec` on `fleet`.
     func planner(fleet: Fleet, spec: VMSpec) -> any MachinePlanner
 }

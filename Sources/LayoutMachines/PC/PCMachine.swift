@@ -144,5 +144,10 @@ package struct PCMachine: MachineModel {
         return .pc(result)
     }
 
+    /// hw/i386/pc.c pc_machine_device_pre_plug_cb: the x86 MSI window.
+    package func virtioIOMMUWindow(_ knobs: MachineKnobs) -> AddressRange? {
+        AddressRange(start: C.APIC_DEFAULT_ADDRESS, last: 0xfeef_ffff)
+    }
+
     package func planner(fleet: Fleet, spec: VMSpec) -> any MachinePlanner { PCPlanner(fleet: fleet, spec: spec) }
 }

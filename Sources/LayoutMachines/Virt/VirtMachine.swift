@@ -95,5 +95,11 @@ package struct VirtMachine: MachineModel {
             dimmAlignment: common.alignment, dimms: common.dimms, hotplugPlan: common.hotplugPlan))
     }
 
+    /// hw/arm/virt.c virt_machine_device_pre_plug_cb: the ITS GITS_TRANSLATER page with GICv3,
+    /// the GICv2m page with GICv2.
+    package func virtioIOMMUWindow(_ knobs: MachineKnobs) -> AddressRange? {
+        knobs.virt?.gicVersion == 2 ? C.VIRT_GIC_V2M_DOORBELL : C.VIRT_GIC_ITS_DOORBELL
+    }
+
     package func planner(fleet: Fleet, spec: VMSpec) -> any MachinePlanner { VirtPlanner(fleet: fleet, spec: spec) }
 }

@@ -59,12 +59,15 @@ enum LayoutProof {
     static func layout(_ solution: Solution) -> GuestLayout { solution.layout.guest }
 
     @discardableResult
-    static func prove(_ hosts: [HostProfile], _ vm: VMSpec, backing: QEMUArguments.Options.Backing? = nil) throws -> (Solution, QEMUProcess) {
+    static func prove(on binary: QEMUBinary = .system, _ hosts: [HostProfile], _ vm: VMSpec, backing: QEMUArguments.Options.Backing? = nil) throws -> (Solution, QEMUProcess) {
         let solution = try Solver.solve(hosts: hosts, vm: vm)
+        try #require(binary.proves(solution.layout.qemu), "\(binary) has no \(solution.layout.machineType)")
         let argv = QEMUArguments.argv(for: solution.layout, options: .init(backing: backing))
-        let qemu = try QEMUProcess(binary: layout(solution).machine == .virt ? "qemu-system-aarch64" : QEMUProcess.defaultBinary, arguments: argv)
+        let qemu = try QEMUProcess(binary, machine: solution.layout.machine, arguments: argv)
+        // The pinned machine type exists in this binary and is the one that runs.
+        #expect(try qemu.qomGet("/machine", "type") as? String == solution.layout.machineType + "-machine", "\(binary)")
         let seen = merged(try qemu.flatView().ramRanges.map { ($0.start, $0.end) })
-        #expect(seen == predictedRAM(solution.layout.guest), "argv: \(argv.joined(separator: " "))")
+        #expect(seen == predictedRAM(solution.layout.guest), "\(binary) argv: \(argv.joined(separator: " "))")
         for range in seen {
             for host in hosts {
                 #expect(range.upperBound < UInt64(1) << UInt64(host.iommuAddressBits), "\(host.name): \(range) past its IOMMU width")
