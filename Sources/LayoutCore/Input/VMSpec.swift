@@ -95,7 +95,7 @@ public struct QEMUVersion: Hashable, Comparable, Sendable, CustomStringConvertib
     public let minor: Int
 
     public static let `default` = QEMUVersion(major: 7, minor: 2)
-    /// Releases whose pc/q35 derivation this tool models (qemu-layout.md: unchanged from 7.2 to 10.2
+    /// Releases whose pc/q35 derivation this tool models (QEMUMemoryLayout.md in LayoutSolver.docc: unchanged from 7.2 to 10.2
     /// for the pinned machine types). Older releases lack the AMD 1 TiB rule or derive differently.
     public static let modelled: [QEMUVersion] = [
         .init(major: 7, minor: 2), .init(major: 8, minor: 0), .init(major: 8, minor: 1), .init(major: 8, minor: 2),
