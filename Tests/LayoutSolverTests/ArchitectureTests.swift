@@ -15,7 +15,7 @@ struct ArchitectureTests {
 
         #expect(Set(layers.levels.keys) == library,
                 "the library's targets (what LayoutSolver reaches, Swift targets only) are \(library.sorted()); \(Self.article) lists \(layers.levels.keys.sorted())")
-        #expect(layers.order.last == ["LayoutSolver"], "the umbrella LayoutSolver must be the top level alone, is \(layers.order.last ?? [])")
+        #expect(layers.order.last == ["LayoutSolver"], "the umbrella LayoutSolver must be the top line alone, is \(layers.order.last ?? [])")
         #expect(package.products["LayoutSolver"] == ["LayoutSolver"], "the LayoutSolver product must be the umbrella target alone")
 
         for target in library.sorted() {
@@ -23,7 +23,7 @@ struct ArchitectureTests {
             for dependency in package.dependencies[target] ?? [] {
                 guard let dependencyLevel = layers.levels[dependency] else { continue }
                 #expect(dependencyLevel < level,
-                        "\(target) (level \(level)) depends on \(dependency) (level \(dependencyLevel)): a layer may only depend on lower levels of \(Self.article)")
+                        "\(target) (level \(level), counted from the bottom line) depends on \(dependency) (level \(dependencyLevel)): a layer may only depend on layers on lines below its own in \(Self.article)")
             }
         }
     }
@@ -84,9 +84,9 @@ struct ArchitectureTests {
             intro
             <!-- layers: -->
             ```
-            A
-            B | C
             D
+            B | C
+            A
             ```
             """)
         #expect(layers.order == [["A"], ["B", "C"], ["D"]])
@@ -172,9 +172,10 @@ struct PackageDump: Sendable {
     }
 }
 
-/// The layer list of Architecture.md: the code block after the `<!-- layers:` marker, lowest
+/// The layer list of Architecture.md: the code block after the `<!-- layers:` marker, highest
 /// first, one level per line, siblings separated by `|`; and the table of what each layer owns.
 struct DocumentedLayers: Equatable {
+    /// Lowest level first.
     var order: [[String]]
     var levels: [String: Int]
     /// Each table row's first cell (a layer) and its "depends on" cell, as names.
@@ -192,9 +193,10 @@ struct DocumentedLayers: Equatable {
               let close = lines[(open + 1)...].firstIndex(where: { $0.hasPrefix("```") }) else {
             throw ArchitectureTestError("no layer list (a ``` block after `<!-- layers:`) in the article")
         }
-        let order = lines[(open + 1)..<close]
+        let order: [[String]] = lines[(open + 1)..<close]
             .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             .filter { !$0.isEmpty }
+            .reversed()
         var levels: [String: Int] = [:]
         for (level, names) in order.enumerated() {
             for name in names { levels[name] = level }
