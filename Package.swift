@@ -23,7 +23,8 @@ let package = Package(
         ),
         // The library's layers, each a target so the compiler enforces one direction of dependence:
         // values and validated inputs -> machine models -> placement -> outputs -> probe / fleet check
-        // -> the LayoutSolver umbrella (the product) -> the CLI. docs/architecture.md shows the graph.
+        // -> the LayoutSolver umbrella (the product) -> the CLI. The graph and what each layer owns:
+        // Sources/LayoutSolver/LayoutSolver.docc/Architecture.md (ArchitectureTests keeps the two in step).
         .target(name: "LayoutCore", path: "Sources/LayoutCore"),
         .target(name: "LayoutMachines", dependencies: ["LayoutCore"], path: "Sources/LayoutMachines"),
         .target(name: "LayoutPlacement", dependencies: ["LayoutCore", "LayoutMachines", "CGLPKGuard"], path: "Sources/LayoutPlacement"),

@@ -5,7 +5,7 @@ import LayoutMachines
 /// Variables, all in units of the placement granule so every number GLPK sees is a small exact
 /// integer: `low` and `above` (boot RAM below and above 4 GiB), and per free gap a binary `use`
 /// and an integer `dimm` size. No coordinates and no ordering binaries: positions follow from
-/// QEMU's derivation and are computed afterwards in UInt64 (shared/domain/glpk.md explains why
+/// QEMU's derivation and are computed afterwards in UInt64 (GLPKNumerics.md in LayoutSolver.docc explains why
 /// coordinate and big-M ordering models are inexact or slow in GLPK).
 ///
 /// Stages, each fixing the optimum of the one before:

@@ -7,7 +7,7 @@ import Testing
 @testable import LayoutProbe
 @testable import LayoutSolver
 
-/// The derivation against what QEMU 7.2.22 was seen to do (shared/domain/qemu-layout.md, [run] facts).
+/// The derivation against what QEMU 7.2.22 was seen to do (QEMUMemoryLayout.md in LayoutSolver.docc, [run] facts).
 @Suite("pc/q35 model = QEMU 7.2's derivation")
 struct PCMachineModelTests {
     let gib: UInt64 = 1 << 30
@@ -96,7 +96,7 @@ struct PCMachineModelTests {
         #expect(throws: QEMURejection.self) { try derive(knobs([.init(id: "d0", address: 0x2_0000_0000, size: 3 * gib)])) }
     }
 
-    /// pc (i440fx) runs on QEMU 7.2.22, from shared/domain/qemu-layout.md section 1.1.
+    /// pc (i440fx) runs on QEMU 7.2.22, from QEMUMemoryLayout.md (LayoutSolver.docc), "pc and q35: RAM below and above 4 GiB".
     @Test func i440fxLowRAMRules() throws {
         func split(_ ram: UInt64, _ limit: UInt64? = nil) throws -> (UInt64, UInt64, Int) {
             let derived = try derive(PCMachineKnobs(chipset: .i440fx, ramSize: ram, maxRamBelow4G: limit, physBits: 40, vendor: .intel))

@@ -7,7 +7,7 @@ import Testing
 @testable import LayoutProbe
 @testable import LayoutSolver
 
-/// virt against what QEMU 7.2.22 was seen to do (shared/domain/qemu-layout.md §4 and runs here).
+/// virt against what QEMU 7.2.22 was seen to do (QEMUMemoryLayout.md in LayoutSolver.docc, "Arm virt", and runs here).
 @Suite("virt model = QEMU 7.2's derivation")
 struct VirtModelTests {
     let gib: UInt64 = 1 << 30

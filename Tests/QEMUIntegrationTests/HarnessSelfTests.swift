@@ -1,7 +1,8 @@
 // Self-tests of the QEMU harness (Support/QEMUProcess.swift, QMPClient.swift, MemoryTree.swift)
 // against the real qemu-system-x86_64 7.2.22 (Debian bookworm), TCG, paused with -S.
 // Every expected value below was observed on that binary and matches the derivations in
-// /work/shared/domain/qemu-layout.md sections 1.1-1.4, 2, 3 and 7.
+// Sources/LayoutSolver/LayoutSolver.docc/QEMUMemoryLayout.md (pc and q35 sections, AMD HyperTransport
+// relocation, phys-bits, reading the map back).
 // No LayoutSolver types are used here on purpose.
 
 import Foundation

@@ -104,7 +104,7 @@ public struct QEMUVersion: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public static let `default` = QEMUVersion(major: 7, minor: 2)
     /// Releases whose machine types this tool emits: each is proven by the real-QEMU tests, 7.2 on
-    /// Debian 12's binary and 7.2 to 10.0 on Debian's 10.0 binary (MachineTypesInQEMUTests). Newer
+    /// Debian 12's binary and 7.2 to 10.0 on Debian's 10.0 binary (MachineTypesInQEMUTests; QEMUMemoryLayout.md in LayoutSolver.docc). Newer
     /// targets (10.1, 10.2) are refused until a binary here proves them; older ones lack the AMD 1 TiB rule.
     package static let modelled: [QEMUVersion] = [
         .init(major: 7, minor: 2), .init(major: 8, minor: 0), .init(major: 8, minor: 1), .init(major: 8, minor: 2),

@@ -1,6 +1,6 @@
 import LayoutCore
 /// The numbers QEMU 7.2 uses to lay out an x86 `q35` machine, named as QEMU names them.
-/// Sources are the QEMU files named beside each; facts and runs in shared/domain/qemu-layout.md.
+/// Sources are the QEMU files named beside each; facts and runs in QEMUMemoryLayout.md (LayoutSolver.docc).
 package enum PCConstants {
     /// hw/i386/pc.c: AMD IOMMUs reserve the HyperTransport range FD_0000_0000h-FF_FFFF_FFFFh.
     package static let AMD_HT_START: UInt64 = 0xfd_0000_0000

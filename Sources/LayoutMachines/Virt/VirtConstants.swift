@@ -1,6 +1,6 @@
 import LayoutCore
 /// The numbers QEMU 7.2 uses to lay out an Arm `virt` machine, named as QEMU names them
-/// (hw/arm/virt.c `base_memmap` and `extended_memmap`); runs in shared/domain/qemu-layout.md §4.
+/// (hw/arm/virt.c `base_memmap` and `extended_memmap`); runs in QEMUMemoryLayout.md (LayoutSolver.docc), "Arm virt".
 package enum VirtConstants {
     /// VIRT_FLASH: two 64 MiB pflash banks.
     package static let VIRT_FLASH = AddressRange(start: 0, size: 0x0800_0000)!
