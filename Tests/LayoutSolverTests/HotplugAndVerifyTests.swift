@@ -120,7 +120,7 @@ struct HotplugAndVerifyTests {
         let device = try #require(solution.layout.viommu?.deviceJSON)
         #expect(device == #"{"driver":"virtio-iommu-pci","aw-bits":39}"#)
         #expect(QEMUArguments.argv(for: solution.layout).suffix(2) == ["-device", device])
-        // The regions are reported, not emitted: QEMU takes no user list (docs/virtio-iommu.md).
+        // The regions are reported, not emitted: QEMU takes no user list (VirtioIOMMU.md in LayoutSolver.docc).
         #expect(solution.layout.viommu?.propertyValues == ["0xbdf6e000:0xbdf84fff:0", "0xfee00000:0xfeefffff:1", "0xfd00000000:0xffffffffff:0"])
         #expect(solution.layout.notes.contains { $0.contains("NOT told these 2 range(s) it must not use as IOVA: 0xbdf6e000:0xbdf84fff:0, 0xfd00000000:0xffffffffff:0.") && $0.contains("0xfd00000000:0xffffffffff:0") && $0.contains("migrat") })
         // 8.2 has no aw-bits: the range past the narrowest width joins the unconveyed regions.

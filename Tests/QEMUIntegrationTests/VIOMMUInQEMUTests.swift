@@ -2,7 +2,7 @@ import Foundation
 import LayoutSolver
 import Testing
 
-/// virtio-iommu as QEMU really takes it (docs/virtio-iommu.md): the emitted device starts on every
+/// virtio-iommu as QEMU really takes it (VirtioIOMMU.md in LayoutSolver.docc): the emitted device starts on every
 /// machine type of both binaries, and the guest is told only the machine's own MSI window.
 @Suite("virtio-iommu in real QEMU 7.2 and 10.0")
 struct VIOMMUInQEMUTests {

@@ -4,7 +4,7 @@ import LayoutCore
 ///
 /// With a virtual IOMMU the guest chooses the IOVAs the host IOMMU maps, so it must avoid every
 /// host's holes itself. QEMU tells the guest reserved regions through the PROBE request, but the
-/// user cannot add any (docs/virtio-iommu.md has the measurements and QEMU sources):
+/// user cannot add any (VirtioIOMMU.md in LayoutSolver.docc has the measurements and QEMU sources):
 /// - pc, q35 and virt set virtio-iommu-pci's `reserved-regions` themselves in their pre-plug hook
 ///   (hw/i386/pc.c `pc_machine_device_pre_plug_cb`: the x86 MSI window; hw/arm/virt.c
 ///   `virt_machine_device_pre_plug_cb`: the ITS or GICv2m doorbell). A user list makes 7.2 exit
@@ -92,7 +92,7 @@ package struct VIOMMUPlan: Equatable, Sendable {
         let shown = missing.prefix(8).map { "\(Hex.format($0.range.start)):\(Hex.format($0.range.last)):\($0.type.rawValue)" }.joined(separator: ", ")
         let more = missing.count > 8 ? " and \(missing.count - 8) more" : ""
         if !missing.isEmpty {
-            lines.append("virtio-iommu: QEMU cannot be told the hosts' reserved regions (pc, q35 and virt set the device's reserved-regions to their own MSI window, and QEMU refuses or aborts on a user list), so the guest is NOT told these \(missing.count) range(s) it must not use as IOVA: \(shown)\(more). With an assigned (VFIO) device, QEMU 8.2+ adds the usable-IOVA holes of the host it runs on; the guest reads them once, at probe, and they are not migrated: after migration to a host with other holes a guest IOVA in the new host's holes fails VFIO_IOMMU_MAP_DMA there and that device's DMA breaks. Live-migrate such a VM only between hosts whose reserved regions are the same, or restart it after moving (docs/virtio-iommu.md).")
+            lines.append("virtio-iommu: QEMU cannot be told the hosts' reserved regions (pc, q35 and virt set the device's reserved-regions to their own MSI window, and QEMU refuses or aborts on a user list), so the guest is NOT told these \(missing.count) range(s) it must not use as IOVA: \(shown)\(more). With an assigned (VFIO) device, QEMU 8.2+ adds the usable-IOVA holes of the host it runs on; the guest reads them once, at probe, and they are not migrated: after migration to a host with other holes a guest IOVA in the new host's holes fails VFIO_IOMMU_MAP_DMA there and that device's DMA breaks. Live-migrate such a VM only between hosts whose reserved regions are the same, or restart it after moving (VirtioIOMMU.md in LayoutSolver.docc).")
         }
         if addressBits == nil {
             lines.append("virtio-iommu: this QEMU has no aw-bits (new in 9.0), so the guest may use IOVAs up to 2^64 although the narrowest host IOMMU of the set maps only \(narrowestIOMMUBits) bits.")
