@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/LayoutSolver/Input/JSONParser.swift Sources/LayoutSolver/Input/JSONValue.swift Sources/LayoutSolver/Input/JSONReader.swift Sources/LayoutSolver/Input/InputError.swift Sources/LayoutSolver/Input/HostProfile.swift Sources/LayoutSolver/Input/HostProfileParser.swift Sources/LayoutSolver/Input/VMSpec.swift Sources/LayoutSolver/Input/Fleet.swift Sources/LayoutSolver/Values
+// fuzz-sources: Sources/LayoutCore
 // fuzz-corpus: Profiles Examples/fleets
 //
 // Host profiles and the fleet normalization built from them. Oracles: every rejection is an

@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/LayoutSolver/Input/JSONParser.swift Sources/LayoutSolver/Input/JSONValue.swift Sources/LayoutSolver/Input/JSONReader.swift Sources/LayoutSolver/Input/InputError.swift Sources/LayoutSolver/Values Sources/LayoutSolver/Emit/JSONWriter.swift
+// fuzz-sources: Sources/LayoutCore
 // fuzz-corpus: Profiles Examples/fleets Examples/vm Schemas
 //
 // The strict JSON parser every input goes through. Oracles: a syntax error names a line that

@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/LayoutSolver/Input/QEMUArgumentParser.swift Sources/LayoutSolver/Input/JSONParser.swift Sources/LayoutSolver/Input/JSONValue.swift Sources/LayoutSolver/Input/InputError.swift Sources/LayoutSolver/Values
+// fuzz-sources: Sources/LayoutMachines/CommandLine/QEMUArgumentParser.swift Sources/LayoutCore
 // fuzz-corpus: .ci/fuzz-targets/qemu-args-seeds
 //
 // The QEMU command lines `verify --qemu-args` reads: shell words, then QEMU's -m/-machine/-cpu/

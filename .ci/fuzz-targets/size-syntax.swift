@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/LayoutSolver/Values
+// fuzz-sources: Sources/LayoutCore
 // fuzz-corpus: Examples/vm
 //
 // The number and size syntax of profiles, specs and flags (--ram 64G). Oracles: a value is

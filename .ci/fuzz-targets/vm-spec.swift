@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/LayoutSolver/Input/JSONParser.swift Sources/LayoutSolver/Input/JSONValue.swift Sources/LayoutSolver/Input/JSONReader.swift Sources/LayoutSolver/Input/InputError.swift Sources/LayoutSolver/Input/HostProfile.swift Sources/LayoutSolver/Input/VMSpec.swift Sources/LayoutSolver/Input/VMSpecParser.swift Sources/LayoutSolver/Values
+// fuzz-sources: Sources/LayoutCore
 // fuzz-corpus: Examples/vm
 //
 // VM specs. Oracles: every rejection is an InputError with a path and a line; an accepted spec
