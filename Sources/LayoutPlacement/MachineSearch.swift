@@ -12,7 +12,7 @@ package struct PlacementCandidate {
 extension MachinePlanner {
     /// The best layout over the machine's scenarios: the first tier that has one wins, and inside it
     /// the lexicographic objective decides. Throws the machine's explanation when none fits.
-    package func search(options: SolveOptions, statistics: inout SolveStatistics) throws -> GuestLayout {
+    package func search(options: SolveOptions, deadline: SolveDeadline, statistics: inout SolveStatistics) throws -> GuestLayout {
         guard spec.ram % unit == 0 else {
             throw InputError(source: "vm", path: "$.ram", message: "ram \(ByteCount.format(spec.ram)) is not a multiple of the placement granule \(ByteCount.format(unit)) (2 MiB, or ram_align)")
         }
@@ -21,8 +21,14 @@ extension MachinePlanner {
         for tier in searchTiers() {
             var best: PlacementCandidate?
             for (scenario, variant) in tier {
+                if deadline.hasPassed {
+                    // Out of time: the best verified layout so far, said to be unproven; else nothing.
+                    guard let best else { throw deadline.timedOut }
+                    statistics.hitTimeLimit = true
+                    return best.layout
+                }
                 statistics.scenarios += 1
-                switch try candidate(scenario: scenario, variant: variant, options: options, statistics: &statistics) {
+                switch try candidate(scenario: scenario, variant: variant, options: options, deadline: deadline, statistics: &statistics) {
                 case .success(let found):
                     if let current = best, !found.objective.lexicographicallyPrecedes(current.objective) { continue }
                     best = found
@@ -37,7 +43,7 @@ extension MachinePlanner {
 
     /// Solves one scenario; tightens the RAM ceiling when QEMU's derived map runs past the scenario's
     /// ceiling (device memory and the 64-bit hole come after the RAM the MIP places).
-    package func candidate(scenario: PlacementScenario, variant: Variant, options: SolveOptions, statistics: inout SolveStatistics) throws -> Result<PlacementCandidate, NoLayoutExists.Conflict> {
+    package func candidate(scenario: PlacementScenario, variant: Variant, options: SolveOptions, deadline: SolveDeadline, statistics: inout SolveStatistics) throws -> Result<PlacementCandidate, NoLayoutExists.Conflict> {
         var reserveAbove = (try? roomAboveRAM(variant)) ?? .max
         var lastProblem = "no placement"
         for _ in 0..<12 {
@@ -49,7 +55,7 @@ extension MachinePlanner {
                 return .failure(.init(message: "\(scenario): guest RAM cannot start where it must", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: scenario.aboveStart, last: scenario.aboveStart)!) + fleet.holes(overlapping: AddressRange(start: 0, last: 0)!)))
             }
             let started = Date()
-            let mip = PlacementMIP(input: input, options: mipOptions(options), backend: options.backend)
+            let mip = PlacementMIP(input: input, options: mipOptions(options), backend: options.backend, deadline: deadline)
             var mipStatistics = PlacementMIP.Statistics()
             let outcome = try mip.solve(statistics: &mipStatistics)
             statistics.glpkSeconds += mipStatistics.glpkSeconds

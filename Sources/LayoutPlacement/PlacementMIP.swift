@@ -35,6 +35,8 @@ package struct PlacementMIP {
     package let options: MIPOptions
     /// The solver behind the model: GLPK unless a test puts another one in.
     package var backend: any MIPBackend = GLPKMIPBackend()
+    /// When the whole solve must end; each GLPK call gets at most what is left.
+    package var deadline: SolveDeadline? = nil
     /// Solve over the gaps that can matter first (see GapBound); off only to test that it changes nothing.
     package var pruneGaps = true
     /// Each gap's index in the full input, when this model holds only some of its gaps.
@@ -47,7 +49,7 @@ package struct PlacementMIP {
                 var reduced = input
                 reduced.gaps = bound.kept.map { input.gaps[$0] }
                 var trial = statistics
-                let outcome = try PlacementMIP(input: reduced, options: options, backend: backend, pruneGaps: false, gapRanks: bound.kept).solveModel(statistics: &trial)
+                let outcome = try PlacementMIP(input: reduced, options: options, backend: backend, deadline: deadline, pruneGaps: false, gapRanks: bound.kept).solveModel(statistics: &trial)
                 if case .solved(let answer) = outcome {
                     let full = PlacementAnswer(below: answer.below, above: answer.above, dimms: answer.dimms.map { (bound.kept[$0.gap], $0.size) })
                     if bound.isMet(by: full, unit: input.unit) {
@@ -106,7 +108,13 @@ package struct PlacementMIP {
         func stage(_ name: String, _ objective: [Int: Double], sense: MIPModel.Sense) throws -> Double? {
             model.sense = sense
             model.setObjective(objective)
-            let solution = try backend.solve(model, options: options)
+            var callOptions = options
+            if let deadline {
+                // Past the deadline with the earlier stages solved: keep their answer, unproven.
+                if deadline.hasPassed, !lastValues.isEmpty { statistics.timedOut = true; return nil }
+                callOptions.timeLimitMilliseconds = max(1, min(options.timeLimitMilliseconds, deadline.remainingMilliseconds))
+            }
+            let solution = try backend.solve(model, options: callOptions)
             statistics.solves += 1
             statistics.glpkSeconds += solution.seconds
             switch solution.status {
@@ -115,7 +123,10 @@ package struct PlacementMIP {
                 statistics.timedOut = true
                 statistics.worstGap = max(statistics.worstGap ?? 0, solution.gap ?? .infinity)
             case .infeasible: return nil
-            case .noSolutionInTime: throw SolveTimedOut(seconds: Double(options.timeLimitMilliseconds) / 1000)
+            case .noSolutionInTime:
+                // A later stage that finds nothing in time leaves the earlier stages' answer.
+                guard lastValues.isEmpty else { statistics.timedOut = true; return nil }
+                throw deadline?.timedOut ?? SolveTimedOut(seconds: Double(options.timeLimitMilliseconds) / 1000)
             }
             let value = solution.objective.rounded()
             let terms = objective.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }

@@ -34,11 +34,12 @@ public struct Solution: Sendable {
 public struct SolveOptions: Sendable {
     /// Treat `direct-relaxable` regions as holes too (VFIO itself ignores them).
     public var strictRelaxable = false
-    /// Wall-clock limit for each GLPK solve, in seconds.
+    /// Wall-clock limit for the whole solve, in seconds: every GLPK call gets what is left, and a
+    /// layout found by then is returned (verified, with a note that it may not be optimal).
     public var timeLimitSeconds = 30.0
     /// The MIP solver: GLPK. Tests substitute an independent backend to cross-check the model.
     package var backend: any MIPBackend = GLPKMIPBackend()
-    /// VFIO's own reading of relaxable regions and 30 seconds per GLPK solve, as the command line's defaults.
+    /// VFIO's own reading of relaxable regions and 30 seconds for the whole solve, as the command line's defaults.
     public init(strictRelaxable: Bool = false, timeLimitSeconds: Double = 30) {
         self.strictRelaxable = strictRelaxable
         self.timeLimitSeconds = timeLimitSeconds

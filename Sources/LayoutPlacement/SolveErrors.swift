@@ -2,7 +2,7 @@ import LayoutCore
 import LayoutMachines
 /// The solver could not finish in the time allowed (exit code 3).
 public struct SolveTimedOut: Error, Sendable, CustomStringConvertible {
-    /// The time limit that was reached, per GLPK solve.
+    /// The time limit that was reached, for the whole solve.
     public var seconds: Double
     public var description: String { "no layout found in \(seconds) s (raise --time-limit)" }
 }

@@ -30,12 +30,13 @@ public enum Solver {
         }
         var fleet = try Fleet(hosts: hosts, strictRelaxable: options.strictRelaxable)
         try checkArchitecture(fleet: fleet, vm: vm)
+        let deadline = SolveDeadline(seconds: options.timeLimitSeconds)
         var statistics = SolveStatistics()
         statistics.hosts = fleet.hosts.count
         // Each retry reserves one more programmable window, so this ends.
         for _ in 0...fleet.hosts.reduce(0, { $0 + $1.programmable.count }) {
             statistics.distinctHoles = fleet.forbidden.ranges.count
-            let layout = try MachineRegistry.model(for: vm.machine).planner(fleet: fleet, spec: vm).search(options: options, statistics: &statistics)
+            let layout = try MachineRegistry.model(for: vm.machine).planner(fleet: fleet, spec: vm).search(options: options, deadline: deadline, statistics: &statistics)
             switch ProgrammablePlacer.place(for: layout, fleet: fleet) {
             case .placed(let placements):
                 var layout = layout

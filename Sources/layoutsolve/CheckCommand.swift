@@ -44,7 +44,7 @@ struct CheckCommand: ParsableCommand {
     var allowLayoutChange = false
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too (VFIO ignores them).")
     var strictRelaxable = false
-    @Option(name: .customLong("time-limit"), help: "Seconds GLPK may spend on each solve.")
+    @Option(name: .customLong("time-limit"), help: "Seconds each VM shape's solve may take against one set of hosts.")
     var timeLimit: Double = 30
 
     func validate() throws {

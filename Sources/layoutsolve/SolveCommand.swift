@@ -59,7 +59,7 @@ struct SolveCommand: ParsableCommand {
     var output: String?
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too (VFIO ignores them).")
     var strictRelaxable = false
-    @Option(name: .customLong("time-limit"), help: "Seconds GLPK may spend on each solve (default 30).")
+    @Option(name: .customLong("time-limit"), help: "Seconds the whole solve may take (default 30); a layout found by then is printed, verified, with a note that it may not be optimal.")
     var timeLimit: Double?
     @Option(name: .customLong("hugepage-path"), help: "hugetlbfs mount for hugepage-backed RAM (with ram_align; default /dev/hugepages).")
     var hugepagePath: String?

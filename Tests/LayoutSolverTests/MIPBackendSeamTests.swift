@@ -59,3 +59,51 @@ struct MIPBackendSeamTests {
         }
     }
 }
+
+/// `--time-limit` bounds the whole solve: every MIP call gets what is left of one deadline.
+@Suite("The time limit bounds the whole solve")
+struct SolveDeadlineTests {
+    let gib: UInt64 = 1 << 30
+
+    /// GLPK behind a delay, so that a solve of many calls outlasts a short limit.
+    struct SlowBackend: MIPBackend {
+        let delay: Duration
+        func solve(_ model: MIPModel, options: MIPOptions) throws -> MIPSolution {
+            Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds))
+            return try GLPKBackend.solve(model, options: options)
+        }
+    }
+
+    func hosts() -> [HostProfile] {
+        [Fixture.x86Host("two-holes", reserved: [(0x6000_0000, 0x600f_ffff, .reserved), (0x2_0000_0000, 0x2_3fff_ffff, .reserved)])]
+    }
+
+    @Test func aSlowSearchEndsAtTheDeadlineWithAnUnprovenLayoutOrATimeout() throws {
+        // Unhurried, this solve makes many MIP calls (scenarios x stages); at 100 ms each it needs seconds.
+        var unhurried = SolveOptions()
+        unhurried.backend = SlowBackend(delay: .zero)
+        let full = try Solver.solve(hosts: hosts(), vm: VMSpec(ram: 20 * gib, cpuVendor: .intel), options: unhurried)
+        var options = SolveOptions(timeLimitSeconds: 0.35)
+        options.backend = SlowBackend(delay: .milliseconds(100))
+        let started = ContinuousClock().now
+        do {
+            let solution = try Solver.solve(hosts: hosts(), vm: VMSpec(ram: 20 * gib, cpuVendor: .intel), options: options)
+            #expect(solution.layout.notes.contains { $0.contains("time limit") }, "\(solution.layout.notes)")
+            let fits = FitCheck.check(layout: solution.layout, hosts: hosts())
+            #expect(fits.allSatisfy { $0.fits })
+            #expect(solution.layout.dimmCount >= full.layout.dimmCount)
+        } catch is SolveTimedOut {
+            // Nothing found in time is the other honest answer.
+        }
+        // Bounded by the limit plus one call's delay and the verifier, not by the number of calls.
+        let elapsed = started.duration(to: ContinuousClock().now)
+        #expect(elapsed < .seconds(2), "\(elapsed)")
+    }
+
+    @Test func aGenerousLimitChangesNothing() throws {
+        let quick = try Solver.solve(hosts: hosts(), vm: VMSpec(ram: 20 * gib), options: SolveOptions(timeLimitSeconds: 600))
+        let usual = try Solver.solve(hosts: hosts(), vm: VMSpec(ram: 20 * gib))
+        #expect(quick.layout == usual.layout)
+        #expect(!quick.layout.notes.contains { $0.contains("time limit") })
+    }
+}
