@@ -156,7 +156,7 @@ package struct PCPlanner: MachinePlanner {
 
     package func realize(_ answer: PlacementAnswer, input: PlacementInput, variant: Variant) -> Result<GuestLayout, RealizeFailure> {
         let vendors = variant.vendors, hole64Size = variant.hole64Size
-        do {
+        return RealizeFailure.catching {
             let boot = answer.below + answer.above
             let maxRamBelow4G = try maxRamBelow4GKnob(below: answer.below, boot: boot)
             let deviceMemoryStart = try input.scenario.aboveStart.checkedAdd(answer.above).alignedUp(Sizes.gib)
@@ -177,10 +177,10 @@ package struct PCPlanner: MachinePlanner {
             var derivation = try PCMachineModel.derive(knobs)
             // The AMD rule is QEMU's decision, not a knob: a scenario that assumed the other outcome is not this layout.
             guard derivation.above4GStart == input.scenario.aboveStart else {
-                return .failure(RealizeFailure("QEMU puts above-4G RAM at \(Hex.format(derivation.above4GStart)) for these knobs, not \(Hex.format(input.scenario.aboveStart))"))
+                throw RealizeFailure("QEMU puts above-4G RAM at \(Hex.format(derivation.above4GStart)) for these knobs, not \(Hex.format(input.scenario.aboveStart))")
             }
             guard derivation.below4GSize == answer.below else {
-                return .failure(RealizeFailure("QEMU would put \(Hex.format(derivation.below4GSize)) below 4 GiB, not \(Hex.format(answer.below))"))
+                throw RealizeFailure("QEMU would put \(Hex.format(derivation.below4GSize)) below 4 GiB, not \(Hex.format(answer.below))")
             }
             if spec.p2p, fleet.forbidden.intersects(derivation.pciHole64) {
                 let moved = try movedHole64Start(derivation.pciHole64, size: hole64Size)
@@ -199,17 +199,11 @@ package struct PCPlanner: MachinePlanner {
                 otherKnobs.vendor = other
                 let otherLayout = makeLayout(knobs: otherKnobs, derivation: try PCMachineModel.derive(otherKnobs), vendor: nil)
                 guard otherLayout.regions.filter({ $0.name != "amd-ht-reserved" }) == layout.regions.filter({ $0.name != "amd-ht-reserved" }) else {
-                    return .failure(RealizeFailure("the map differs between Intel and AMD vCPUs; pin cpu_vendor"))
+                    throw RealizeFailure("the map differs between Intel and AMD vCPUs; pin cpu_vendor")
                 }
                 layout.regions = otherLayout.regions.count > layout.regions.count ? otherLayout.regions : layout.regions
             }
-            return .success(layout)
-        } catch let failure as RealizeFailure {
-            return .failure(failure)
-        } catch let rejection as QEMURejection {
-            return .failure(RealizeFailure(rejection.message))
-        } catch {
-            return .failure(RealizeFailure(String(describing: error)))
+            return layout
         }
     }
 

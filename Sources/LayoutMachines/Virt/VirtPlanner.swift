@@ -50,7 +50,7 @@ package struct VirtPlanner: MachinePlanner {
     }
 
     package func realize(_ answer: PlacementAnswer, input: PlacementInput, variant: Variant) -> Result<GuestLayout, RealizeFailure> {
-        do {
+        return RealizeFailure.catching {
             let boot = answer.above
             let deviceMemoryStart = try C.VIRT_MEM_BASE.checkedAdd(boot).alignedUp(Sizes.gib)
             let dimms = try placeDIMMs(answer, input: input, from: deviceMemoryStart)
@@ -63,15 +63,9 @@ package struct VirtPlanner: MachinePlanner {
                 dimmAlignment: unit, dimms: dimms, hotplugPlan: plan)
             let derivation = try VirtModel.derive(knobs)
             if spec.p2p, let mmio = derivation.highMMIO, fleet.forbidden.intersects(mmio) {
-                return .failure(RealizeFailure("with p2p the high PCIe window \(mmio) is a DMA target, but it overlaps host holes: " + fleet.holes(overlapping: mmio).map(\.label).joined(separator: "; ")))
+                throw RealizeFailure("with p2p the high PCIe window \(mmio) is a DMA target, but it overlaps host holes: " + fleet.holes(overlapping: mmio).map(\.label).joined(separator: "; "))
             }
-            return .success(makeLayout(knobs: knobs, derivation: derivation))
-        } catch let failure as RealizeFailure {
-            return .failure(failure)
-        } catch let rejection as QEMURejection {
-            return .failure(RealizeFailure(rejection.message))
-        } catch {
-            return .failure(RealizeFailure(String(describing: error)))
+            return makeLayout(knobs: knobs, derivation: derivation)
         }
     }
 

@@ -32,6 +32,19 @@ package protocol MachinePlanner {
 package struct RealizeFailure: Error {
     package let message: String
     package init(_ message: String) { self.message = message }
+
+    /// Runs a realization: QEMU's refusals and arithmetic errors become the failure's reason.
+    package static func catching(_ body: () throws -> GuestLayout) -> Result<GuestLayout, RealizeFailure> {
+        do {
+            return .success(try body())
+        } catch let failure as RealizeFailure {
+            return .failure(failure)
+        } catch let rejection as QEMURejection {
+            return .failure(RealizeFailure(rejection.message))
+        } catch {
+            return .failure(RealizeFailure(String(describing: error)))
+        }
+    }
 }
 
 extension MachinePlanner {
