@@ -43,3 +43,44 @@ struct VirtArgumentsInQEMUTests {
         #expect(!QEMUArguments.argv(for: solution.layout).contains("-bios"))
     }
 }
+
+/// virt's high-memory knobs chosen by the solver, proven on the binary that has them.
+@Suite("virt high-memory knobs in real QEMU 10.0")
+struct VirtHighMemoryInQEMUTests {
+    let gib = LayoutProof.gib
+
+    /// A host hole inside the default 64-bit PCIe window (512 GiB-1 TiB) and p2p: on a 10.0 target
+    /// the window grows to 1 TiB, which QEMU aligns to 1 TiB, past the hole.
+    @Test(.timeLimit(.minutes(1)))
+    func p2pMovesTheWindowPastAHoleAt512GiB() throws {
+        let binary = QEMUBinary.backports10
+        try #require(binary.isInstalled || !QEMUProcess.isCI(), "QEMU 10.0 is missing (bash .ci/install-qemu10)")
+        guard binary.isInstalled else { return }
+        let hole = LayoutProof.armHost("hole-at-512g", ipaBits: 48, reserved: [(512 * gib, 513 * gib - 1, .reserved)])
+        let vm = VMSpec(machine: .virt, ram: 4 * gib, cpuModel: "max", p2p: true, qemu: QEMUVersion(major: 10, minor: 0))
+        #expect(throws: NoLayoutExists.self) {
+            try Solver.solve(hosts: [hole], vm: VMSpec(machine: .virt, ram: 4 * gib, cpuModel: "max", p2p: true, qemu: QEMUVersion(major: 7, minor: 2)))
+        }
+        let (solution, qemu) = try LayoutProof.prove(on: binary, [hole], vm)
+        defer { qemu.stop() }
+        #expect(QEMUArguments.argv(for: solution.layout).contains { $0.contains("highmem-mmio-size=1T") })
+        let predicted = try #require(solution.layout.regions.first { $0.name == "pcie-mmio-high" })
+        #expect(predicted.range.start == 1 << 40 && predicted.isDMATarget)
+        let seen = try #require(try qemu.memoryTree().first(named: "pcie-mmio-high"))
+        #expect(seen.start == predicted.range.start && seen.end == predicted.range.last)
+    }
+
+    /// On 8.x the window cannot move, so with p2p it is switched off (highmem-mmio=off) and QEMU has none.
+    @Test(.timeLimit(.minutes(1)))
+    func p2pSwitchesTheWindowOffBefore10() throws {
+        let binary = QEMUBinary.backports10
+        guard binary.isInstalled || QEMUProcess.isCI() else { return }
+        let hole = LayoutProof.armHost("hole-at-512g", ipaBits: 48, reserved: [(512 * gib, 513 * gib - 1, .reserved)])
+        let vm = VMSpec(machine: .virt, ram: 4 * gib, cpuModel: "max", p2p: true, qemu: QEMUVersion(major: 8, minor: 2))
+        let (solution, qemu) = try LayoutProof.prove(on: binary, [hole], vm)
+        defer { qemu.stop() }
+        #expect(QEMUArguments.argv(for: solution.layout).contains { $0.contains("highmem-mmio=off") })
+        #expect(!solution.layout.regions.contains { $0.name == "pcie-mmio-high" })
+        #expect(try qemu.memoryTree().first(named: "pcie-mmio-high") == nil)
+    }
+}

@@ -10,4 +10,15 @@ package enum VirtCompatibility {
     package static func compactHighmem(qemu: QEMUVersion) -> Bool {
         qemu >= QEMUVersion(major: 8, minor: 0)
     }
+
+    /// `highmem-redists`, `highmem-ecam`, `highmem-mmio` (commits f40408a9, 6a48c64e, the 8.0
+    /// cycle); a 7.2 binary refuses them ("Property 'virt-7.2-machine.highmem-mmio' not found").
+    package static func hasHighRegionSwitches(qemu: QEMUVersion) -> Bool {
+        qemu >= QEMUVersion(major: 8, minor: 0)
+    }
+
+    /// `highmem-mmio-size`, new in 10.0: a power of two of at least 512 GiB.
+    package static func hasHighMMIOSize(qemu: QEMUVersion) -> Bool {
+        qemu >= QEMUVersion(major: 10, minor: 0)
+    }
 }

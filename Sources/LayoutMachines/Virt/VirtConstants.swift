@@ -33,3 +33,38 @@ package enum VirtConstants {
     /// QEMU_VMALLOC_ALIGN on aarch64 and x86_64 Linux hosts.
     package static let QEMU_VMALLOC_ALIGN: UInt64 = 2 * Sizes.mib
 }
+
+/// The regions of hw/arm/virt.c `extended_memmap`, in their order, with the machine property that
+/// switches each off (8.0+).
+package enum VirtHighRegion: String, CaseIterable, Sendable, Comparable {
+    case redistributor = "gic-redist-high"
+    case ecam = "pcie-ecam-high"
+    case mmio = "pcie-mmio-high"
+
+    /// `highmem-redists`, `highmem-ecam`, `highmem-mmio`.
+    package var property: String {
+        switch self {
+        case .redistributor: return "highmem-redists"
+        case .ecam: return "highmem-ecam"
+        case .mmio: return "highmem-mmio"
+        }
+    }
+
+    package var defaultSize: UInt64 {
+        switch self {
+        case .redistributor: return VirtConstants.VIRT_HIGH_GIC_REDIST2_SIZE
+        case .ecam: return VirtConstants.VIRT_HIGH_PCIE_ECAM_SIZE
+        case .mmio: return VirtConstants.VIRT_HIGH_PCIE_MMIO_SIZE
+        }
+    }
+
+    private var order: Int {
+        switch self {
+        case .redistributor: return 0
+        case .ecam: return 1
+        case .mmio: return 2
+        }
+    }
+
+    package static func < (lhs: VirtHighRegion, rhs: VirtHighRegion) -> Bool { lhs.order < rhs.order }
+}

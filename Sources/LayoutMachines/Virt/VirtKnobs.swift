@@ -17,6 +17,12 @@ package struct VirtKnobs: Equatable, Sendable {
     package var compactHighmem: Bool
     /// UEFI firmware is loaded: QEMU 7.2 creates the ACPI GED that memory hotplug (and so any pc-dimm) needs only then.
     package var firmwareLoaded: Bool
+    /// High regions switched off with `highmem-redists/ecam/mmio=off` (8.0+): names as in
+    /// ``VirtHighRegion``. Pins one map on hosts whose IPA limits differ, or drops the 64-bit window.
+    package var disabledHighRegions: Set<VirtHighRegion> = []
+    /// `highmem-mmio-size` (10.0+): the 64-bit PCIe window's size (a power of two, at least 512 GiB),
+    /// which also moves it (it is aligned to its size); nil for QEMU's 512 GiB.
+    package var highMMIOSize: UInt64? = nil
     /// The alignment QEMU demands of a DIMM address.
     package var dimmAlignment: UInt64
     package var dimms: [DIMM]

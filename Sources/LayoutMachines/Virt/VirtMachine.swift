@@ -50,6 +50,10 @@ package struct VirtMachine: MachineModel {
             gicVersion: Int(arguments.machineProperties["gic-version"] ?? "3") ?? 3, ipaBits: host.cpuPhysBits,
             compactHighmem: VirtCompatibility.compactHighmem(qemu: vm.qemu), firmwareLoaded: arguments.firmwareLoaded,
             dimmAlignment: alignment, dimms: dimms)
+        for region in VirtHighRegion.allCases {
+            if let value = arguments.machineProperties[region.property], ["off", "false", "no"].contains(value) { knobs.disabledHighRegions.insert(region) }
+        }
+        knobs.highMMIOSize = try arguments.machineProperties["highmem-mmio-size"].map { try QEMUArgumentParser.qemuSize($0, option: "highmem-mmio-size", source: "--qemu-args") }
         knobs.dimms += try MemoryDevices.firstFit(automatic, after: dimms, in: try VirtModel.derive(knobs).deviceMemory, alignment: alignment)
         return .virt(knobs)
     }
@@ -59,6 +63,8 @@ package struct VirtMachine: MachineModel {
         let backing = options.effectiveBacking(for: layout.vm)
         // gic-version pinned: it decides where the guest's MSI doorbell is (ITS or GICv2m).
         var machine = "\(knobs.machineType),gic-version=\(knobs.gicVersion)"
+        for region in knobs.disabledHighRegions.sorted() { machine += ",\(region.property)=off" }
+        if let size = knobs.highMMIOSize { machine += ",highmem-mmio-size=\(ByteCount.qemuSize(size))" }
         if backing != .anonymous { machine += ",memory-backend=ls-ram" }
         var arguments = ["-machine", machine]
         var memory = "size=\(ByteCount.qemuSize(knobs.ramSize))"
@@ -82,17 +88,29 @@ package struct VirtMachine: MachineModel {
             ("ipa_bits", .integer(virt.ipaBits)),
             ("dimms", DIMM.json(virt.dimms)),
             ("hotplug", DIMM.json(virt.hotplugPlan)),
-        ])
+        ] + (virt.disabledHighRegions.isEmpty ? [] : [("highmem_off", .array(virt.disabledHighRegions.sorted().map { .string($0.property) }))])
+          + (virt.highMMIOSize.map { [("highmem_mmio_size", JSONOutput.hex($0))] } ?? []))
     }
 
     package func readKnobs(_ knobs: inout ObjectReader, machineType: String, vm: VMSpec, physBits: Int, vendor: CPUVendor?) throws -> MachineKnobs {
         let common = try MemoryKnobs.read(&knobs, vm: vm)
         let gic = try knobs.required("gic_version").integer(in: 2...4, what: "GIC version")
         let ipa = try knobs.required("ipa_bits").integer(in: 32...64, what: "IPA bits")
-        return .virt(VirtKnobs(
+        var result = VirtKnobs(
             machineType: machineType, ramSize: common.ramSize, maxmem: common.maxmem, slots: common.slots, gicVersion: gic, ipaBits: ipa,
             compactHighmem: VirtCompatibility.compactHighmem(qemu: vm.qemu), firmwareLoaded: !(common.dimms + common.hotplugPlan).isEmpty,
-            dimmAlignment: common.alignment, dimms: common.dimms, hotplugPlan: common.hotplugPlan))
+            dimmAlignment: common.alignment, dimms: common.dimms, hotplugPlan: common.hotplugPlan)
+        if let off = knobs.optional("highmem_off") {
+            for element in try off.array() {
+                let name = try element.string()
+                guard let region = VirtHighRegion.allCases.first(where: { $0.property == name }) else {
+                    throw element.expectation(VirtHighRegion.allCases.map(\.property).joined(separator: ", "))
+                }
+                result.disabledHighRegions.insert(region)
+            }
+        }
+        result.highMMIOSize = try knobs.optional("highmem_mmio_size")?.quantity("highmem-mmio-size")
+        return .virt(result)
     }
 
     /// hw/arm/virt.c virt_machine_device_pre_plug_cb: the ITS GITS_TRANSLATER page with GICv3,

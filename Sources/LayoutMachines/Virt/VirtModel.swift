@@ -43,19 +43,29 @@ package enum VirtModel {
         // hw/arm/virt.c virt_set_high_memmap: each region aligned to its own size, dropped if it does not fit.
         var placed: [AddressRange?] = []
         var dropped: [String] = []
-        for (name, size) in [("gic-redist-high", C.VIRT_HIGH_GIC_REDIST2_SIZE), ("pcie-ecam-high", C.VIRT_HIGH_PCIE_ECAM_SIZE), ("pcie-mmio-high", C.VIRT_HIGH_PCIE_MMIO_SIZE)] {
+        // A region switched off by its property (8.0+) is skipped like one that does not fit
+        // (compact layout); `highmem-mmio-size` (10.0+) replaces the window's size.
+        if let size = knobs.highMMIOSize {
+            guard size >= C.VIRT_HIGH_PCIE_MMIO_SIZE else { throw QEMURejection("highmem-mmio-size cannot be set to a lower value than the default (512 GiB)") }
+            guard size.isPowerOfTwo else { throw QEMURejection("highmem-mmio-size is not a power of 2") }
+        }
+        for region in VirtHighRegion.allCases {
+            let size = region == .mmio ? knobs.highMMIOSize ?? region.defaultSize : region.defaultSize
             let regionBase = try base.alignedUp(size)
-            let region = AddressRange(start: regionBase, size: size)
-            let fits = region.map { $0.last < limit || (limit == .max) } ?? false
-            if fits, let region {
-                placed.append(region)
-                highest = region.last
+            let range = AddressRange(start: regionBase, size: size)
+            let fits = range.map { $0.last < limit || (limit == .max) } ?? false
+            let enabled = fits && !knobs.disabledHighRegions.contains(region)
+            if enabled, let range {
+                placed.append(range)
+                highest = range.last
             } else {
                 placed.append(nil)
-                dropped.append(name)
+                if !fits { dropped.append(region.rawValue) }
             }
-            if fits || !knobs.compactHighmem {
+            if enabled || !knobs.compactHighmem {
                 base = try regionBase.checkedAdd(size)
+                // Legacy layout (7.2 binaries): a fitting region moves highest_gpa even when off.
+                if fits, !enabled, let range { highest = range.last }
             }
         }
         var deviceMemory: AddressRange?

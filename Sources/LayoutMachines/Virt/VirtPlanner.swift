@@ -57,16 +57,54 @@ package struct VirtPlanner: MachinePlanner {
             let plan = try planHotplug(after: dimms, deviceMemoryStart: deviceMemoryStart, ceiling: input.scenario.ceiling)
             let slots = spec.slots + dimms.count + plan.count
             let maxmem = try maxmemCovering(dimms + plan, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
-            let knobs = VirtKnobs(
+            var knobs = VirtKnobs(
                 machineType: "virt-\(spec.qemu)", ramSize: boot, maxmem: maxmem > boot ? maxmem : nil, slots: slots,
                 ipaBits: ipaBits, compactHighmem: VirtCompatibility.compactHighmem(qemu: spec.qemu), firmwareLoaded: !(dimms + plan).isEmpty,
                 dimmAlignment: unit, dimms: dimms, hotplugPlan: plan)
-            let derivation = try VirtModel.derive(knobs)
-            if spec.p2p, let mmio = derivation.highMMIO, fleet.forbidden.intersects(mmio) {
-                throw RealizeFailure("with p2p the high PCIe window \(mmio) is a DMA target, but it overlaps host holes: " + fleet.holes(overlapping: mmio).map(\.label).joined(separator: "; "))
-            }
-            return makeLayout(knobs: knobs, derivation: derivation)
+            try chooseHighRegions(&knobs)
+            return makeLayout(knobs: knobs, derivation: try VirtModel.derive(knobs))
         }
+    }
+
+    /// The high regions' knobs: regions the narrowest IPA limit drops are switched off (8.0+) so
+    /// every host has the same map; `pci_hole64` sizes the 64-bit window (10.0+); with p2p the window
+    /// is a DMA target, so it moves past host holes (10.0+: a larger window is aligned to its size)
+    /// or, when the spec asks for no minimum size, is switched off (8.0+).
+    package func chooseHighRegions(_ knobs: inout VirtKnobs) throws {
+        var derivation = try VirtModel.derive(knobs)
+        if VirtCompatibility.hasHighRegionSwitches(qemu: spec.qemu) {
+            knobs.disabledHighRegions = Set(derivation.droppedHighRegions.compactMap(VirtHighRegion.init(rawValue:)))
+        }
+        if let wanted = spec.pciHole64, wanted > C.VIRT_HIGH_PCIE_MMIO_SIZE {
+            guard VirtCompatibility.hasHighMMIOSize(qemu: spec.qemu) else {
+                throw RealizeFailure("pci_hole64 \(ByteCount.format(wanted)) is larger than virt's 512 GiB 64-bit PCIe window, which only QEMU 10.0 (highmem-mmio-size) can enlarge; set \"qemu\": \"10.0\"")
+            }
+            knobs.highMMIOSize = UInt64(1) << UInt64(64 - (wanted - 1).leadingZeroBitCount)
+        }
+        derivation = try VirtModel.derive(knobs)
+        if spec.pciHole64 != nil, derivation.highMMIO == nil {
+            throw RealizeFailure("pci_hole64 asks for a 64-bit PCIe window, but it does not fit below the \(ipaBits)-bit IPA limit")
+        }
+        guard spec.p2p, let mmio = derivation.highMMIO, fleet.forbidden.intersects(mmio) else { return }
+        let clash = "with p2p the high PCIe window \(mmio) is a DMA target, but it overlaps host holes: " + fleet.holes(overlapping: mmio).map(\.label).joined(separator: "; ")
+        if VirtCompatibility.hasHighMMIOSize(qemu: spec.qemu) {
+            var size = (knobs.highMMIOSize ?? C.VIRT_HIGH_PCIE_MMIO_SIZE)
+            while size < UInt64(1) << 62 {
+                size <<= 1
+                var larger = knobs
+                larger.highMMIOSize = size
+                guard let moved = try VirtModel.derive(larger).highMMIO else { break }
+                if !fleet.forbidden.intersects(moved) {
+                    knobs = larger
+                    return
+                }
+            }
+        }
+        guard VirtCompatibility.hasHighRegionSwitches(qemu: spec.qemu), spec.pciHole64 == nil else {
+            throw RealizeFailure(clash + (VirtCompatibility.hasHighRegionSwitches(qemu: spec.qemu) ? "" : "; QEMU 8.0+ can switch it off (highmem-mmio=off) and 10.0 can move it (highmem-mmio-size): set \"qemu\""))
+        }
+        knobs.disabledHighRegions.insert(.mmio)
+        knobs.highMMIOSize = nil
     }
 
     package func makeLayout(knobs: VirtKnobs, derivation: VirtDerivation) -> GuestLayout {
@@ -74,8 +112,19 @@ package struct VirtPlanner: MachinePlanner {
         if !knobs.dimms.isEmpty {
             notes.append("\(knobs.dimms.count) DIMM(s) step over host holes. On QEMU 7.2 a pc-dimm on virt needs ACPI memory hotplug, which QEMU creates only when UEFI firmware is loaded: the arguments load Debian's AAVMF (qemu-efi-aarch64) with -bios; with pflash firmware drop -bios.")
         }
-        if !derivation.droppedHighRegions.isEmpty {
-            notes.append("The \(ipaBits)-bit IPA limit drops \(derivation.droppedHighRegions.joined(separator: ", ")); hosts with a wider IPA limit keep them, so the guest map differs there. QEMU 8.0+ pins this with highmem-redists/highmem-ecam/highmem-mmio=off; 10.0+ can also size the window with highmem-mmio-size.")
+        let unpinned = derivation.droppedHighRegions.filter { name in !knobs.disabledHighRegions.contains { $0.rawValue == name } }
+        if !unpinned.isEmpty {
+            notes.append("The \(ipaBits)-bit IPA limit drops \(unpinned.joined(separator: ", ")); hosts with a wider IPA limit keep them, so the guest map differs there. QEMU 8.0+ pins this with highmem-redists/highmem-ecam/highmem-mmio=off (set \"qemu\" to 8.0 or newer).")
+        }
+        if !knobs.disabledHighRegions.isEmpty {
+            let names = knobs.disabledHighRegions.sorted().map(\.rawValue).joined(separator: ", ")
+            if knobs.disabledHighRegions.contains(.mmio) && spec.p2p && derivation.droppedHighRegions.firstIndex(of: VirtHighRegion.mmio.rawValue) == nil {
+                notes.append("The 64-bit PCIe window is switched off (highmem-mmio=off): with p2p it would overlap host holes. 64-bit BARs get the 32-bit window only; QEMU 10.0 can move the window instead (set \"qemu\": \"10.0\").")
+            }
+            notes.append("Switched off on every host (\(names)), so the guest map is the same whatever a host's IPA limit.")
+        }
+        if let size = knobs.highMMIOSize {
+            notes.append("The 64-bit PCIe window is \(ByteCount.format(size)) (highmem-mmio-size), which QEMU aligns to its size: at \(derivation.highMMIO.map(\.description) ?? "none").")
         }
         if VirtCompatibility.compactHighmem(qemu: spec.qemu) {
             notes.append("QEMU \(spec.qemu) lays out the high regions compactly (compact-highmem) for virt-7.2 and newer machine types; the layout above assumes that.")

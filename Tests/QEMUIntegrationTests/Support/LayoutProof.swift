@@ -20,6 +20,14 @@ enum LayoutProof {
         try InputLoader.loadHosts(paths: paths.map { repository.appendingPathComponent($0).path })
     }
 
+    /// An Arm host with an SMMUv3 of the same width as its IPA limit.
+    static func armHost(_ name: String, ipaBits: Int, reserved: [(UInt64, UInt64, ReservedType)]) -> HostProfile {
+        HostProfile(
+            name: name, arch: .aarch64, cpuVendor: .arm, cpuPhysBits: ipaBits, iommuKind: .armSMMUv3, iommuAddressBits: ipaBits,
+            reserved: reserved.compactMap { hole in AddressRange(start: hole.0, last: hole.1).map { ReservedRegion(range: $0, type: hole.2) } },
+            file: "\(name).json")
+    }
+
     static func host(_ name: String, vendor: HostCPUVendor = "intel", cpuBits: Int = 46, iommuBits: Int = 48, reserved: [(UInt64, UInt64, ReservedType)]) -> HostProfile {
         HostProfile(
             name: name, arch: .x86_64, cpuVendor: vendor, cpuPhysBits: cpuBits, iommuKind: .other, iommuAddressBits: iommuBits,
