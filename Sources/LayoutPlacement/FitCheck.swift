@@ -4,7 +4,7 @@ import LayoutMachines
 public struct HostFit: Equatable, Sendable {
     public var host: String
     /// Empty when the VM fits.
-    public var problems: [String]
+    public var problems: [Problem]
     public var fits: Bool { problems.isEmpty }
 }
 
@@ -34,10 +34,10 @@ public enum FitCheck {
                 do {
                     perHost = try pcLayout(knobs: knobs, vm: layout.vm, vendorPinned: false)
                 } catch {
-                    return HostFit(host: host.name, problems: ["\(host.name): QEMU would refuse to start: \(error)"])
+                    return HostFit(host: host.name, problems: [.qemuRefuses(host: host.name, message: "\(error)")])
                 }
             }
-            return HostFit(host: host.name, problems: LayoutVerifier.violations(of: perHost, on: [host], strictRelaxable: strictRelaxable).map(\.description))
+            return HostFit(host: host.name, problems: LayoutVerifier.violations(of: perHost, on: [host], strictRelaxable: strictRelaxable).map(HostFit.Problem.violation))
         }
     }
 
@@ -47,11 +47,11 @@ public enum FitCheck {
             do {
                 let layout = try self.layout(of: arguments, on: host, vm: vm)
                 if let problem = architectureProblem(layout.machine, host) { return HostFit(host: host.name, problems: [problem]) }
-                return HostFit(host: host.name, problems: LayoutVerifier.violations(of: layout, on: [host], strictRelaxable: strictRelaxable).map(\.description))
+                return HostFit(host: host.name, problems: LayoutVerifier.violations(of: layout, on: [host], strictRelaxable: strictRelaxable).map(HostFit.Problem.violation))
             } catch let rejection as QEMURejection {
-                return HostFit(host: host.name, problems: ["\(host.name): QEMU would refuse to start: \(rejection.message)"])
+                return HostFit(host: host.name, problems: [.qemuRefuses(host: host.name, message: rejection.message)])
             } catch {
-                return HostFit(host: host.name, problems: ["\(host.name): \(error)"])
+                return HostFit(host: host.name, problems: [.unreadable(host: host.name, message: "\(error)")])
             }
         }
     }
@@ -145,9 +145,9 @@ public enum FitCheck {
         }
     }
 
-    package static func architectureProblem(_ machine: MachineKind, _ host: HostProfile) -> String? {
+    package static func architectureProblem(_ machine: MachineKind, _ host: HostProfile) -> HostFit.Problem? {
         let needed = Solver.architecture(of: machine)
-        return host.arch == needed ? nil : "\(host.name): a \(machine.rawValue) VM needs a \(needed.rawValue) host, this one is \(host.arch.rawValue)"
+        return host.arch == needed ? nil : .wrongArchitecture(host: host.name, machine: machine, needs: needed, has: host.arch)
     }
 
     package static func pcLayout(knobs: PCMachineKnobs, vm: VMSpec, vendorPinned: Bool) throws -> GuestLayout {

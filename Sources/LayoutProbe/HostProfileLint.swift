@@ -21,7 +21,7 @@ package struct HostProfileLintResult: Equatable, Sendable {
 
 /// What `layoutsolve lint` checks: a document passes when the solver would read it as a host
 /// profile, so `layoutsolve probe | layoutsolve lint -` proves a probe's output is usable.
-/// The fleet checks' findings on documents that do parse are `ProfileLint` (Check/).
+/// The fleet checks' findings on documents that do parse are `FleetLint` (LayoutFleetCheck).
 package enum HostProfileLint {
     package static func lint(bytes: [UInt8], source: String) -> HostProfileLintResult {
         do {
