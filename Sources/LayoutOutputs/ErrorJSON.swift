@@ -7,9 +7,11 @@ import LayoutPlacement
 /// Every document has `schema`, `exit_code`, `kind` and `message`; each kind adds its own structured
 /// members:
 /// - `input` (exit 2): `source`, `path`, `line` of the first error and `errors`, all of them;
-/// - `no-layout` (exit 1): `vm` and `conflicts`, each with `hosts` and the `holes` behind it;
+/// - `no-layout` (exit 1): `vm` and `conflicts`, each with `hosts` and the `holes` behind it, its
+///   constraint `family` and, when known, `short_by` (bytes of RAM that do not fit);
 /// - `timeout` (exit 3): `time_limit_ms`;
-/// - `internal` (exit 70): `violations` when the exact verifier rejected a proposed layout.
+/// - `internal` (exit 70): `violations` (each with its rule's `kind`) when the exact verifier rejected
+///   a proposed layout.
 package enum ErrorJSON {
     /// The `schema` member of every error document.
     package static let schema = "layoutsolve/error/v1"
@@ -104,6 +106,8 @@ package enum ErrorJSON {
             ("message", .string(conflict.message)),
             ("hosts", .array(conflict.hosts.map(JSONOutput.string))),
             ("holes", .array(conflict.holes.map(hole))),
+            ("family", .string(conflict.family.rawValue)),
+            ("short_by", .optionalHex(conflict.shortBy)),
         ])
     }
 
@@ -137,6 +141,7 @@ package enum ErrorJSON {
             ("host", .string(violation.host)),
             ("region", .string(violation.region)),
             ("message", .string(violation.message)),
+            ("kind", .string(violation.kind.rawValue)),
         ])
     }
 }

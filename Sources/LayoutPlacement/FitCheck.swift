@@ -4,7 +4,7 @@ import LayoutMachines
 public struct HostFit: Equatable, Sendable {
     public var host: String
     /// Empty when the VM fits.
-    public var problems: [String]
+    public var problems: [Problem]
     public var fits: Bool { problems.isEmpty }
 }
 
@@ -31,11 +31,11 @@ public enum FitCheck {
             do {
                 perHost = try model.layout(layout, on: host)
             } catch let rejection as QEMURejection {
-                return HostFit(host: host.name, problems: ["\(host.name): QEMU would refuse to start: \(rejection.message)"])
+                return HostFit(host: host.name, problems: [.qemuRefuses(host: host.name, message: rejection.message)])
             } catch {
-                return HostFit(host: host.name, problems: ["\(host.name): QEMU would refuse to start: \(error)"])
+                return HostFit(host: host.name, problems: [.qemuRefuses(host: host.name, message: "\(error)")])
             }
-            return HostFit(host: host.name, problems: LayoutVerifier.violations(of: perHost, on: [host], strictRelaxable: strictRelaxable).map(\.description))
+            return HostFit(host: host.name, problems: LayoutVerifier.violations(of: perHost, on: [host], strictRelaxable: strictRelaxable).map(HostFit.Problem.violation))
         }
     }
 
@@ -45,11 +45,11 @@ public enum FitCheck {
             do {
                 let layout = try self.layout(of: arguments, on: host, vm: vm)
                 if let problem = architectureProblem(layout.machine, host) { return HostFit(host: host.name, problems: [problem]) }
-                return HostFit(host: host.name, problems: LayoutVerifier.violations(of: layout, on: [host], strictRelaxable: strictRelaxable).map(\.description))
+                return HostFit(host: host.name, problems: LayoutVerifier.violations(of: layout, on: [host], strictRelaxable: strictRelaxable).map(HostFit.Problem.violation))
             } catch let rejection as QEMURejection {
-                return HostFit(host: host.name, problems: ["\(host.name): QEMU would refuse to start: \(rejection.message)"])
+                return HostFit(host: host.name, problems: [.qemuRefuses(host: host.name, message: rejection.message)])
             } catch {
-                return HostFit(host: host.name, problems: ["\(host.name): \(error)"])
+                return HostFit(host: host.name, problems: [.unreadable(host: host.name, message: "\(error)")])
             }
         }
     }
@@ -71,9 +71,9 @@ public enum FitCheck {
         return try model.layout(knobs: knobs, vm: spec, cpuVendorPinned: arguments.cpuProperties["vendor"] != nil)
     }
 
-    package static func architectureProblem(_ machine: MachineKind, _ host: HostProfile) -> String? {
-        guard let needed = layoutModelArchitecture(machine) else { return "\(host.name): machine \(machine.rawValue) is not modelled" }
-        return host.arch == needed ? nil : "\(host.name): a \(machine.rawValue) VM needs a \(needed.rawValue) host, this one is \(host.arch.rawValue)"
+    package static func architectureProblem(_ machine: MachineKind, _ host: HostProfile) -> HostFit.Problem? {
+        guard let needed = layoutModelArchitecture(machine) else { return .qemuRefuses(host: host.name, message: "machine \(machine.rawValue) is not modelled") }
+        return host.arch == needed ? nil : .wrongArchitecture(host: host.name, machine: machine, needs: needed, has: host.arch)
     }
 }
 

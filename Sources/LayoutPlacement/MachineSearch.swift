@@ -48,11 +48,11 @@ extension MachinePlanner {
         var lastProblem = "no placement"
         for _ in 0..<12 {
             guard reserveAbove < scenario.ceiling, scenario.ceiling - reserveAbove > scenario.aboveStart else {
-                return .failure(.init(message: "\(scenario): the PCI holes and hotplug room do not fit below \(Hex.format(scenario.ceiling))", hosts: fleet.hostsWithNarrowestCPU, holes: []))
+                return .failure(.init(message: "\(scenario): the PCI holes and hotplug room do not fit below \(Hex.format(scenario.ceiling))", hosts: fleet.hostsWithNarrowestCPU, holes: [], family: .cpuWidth))
             }
             let ramCeiling = scenario.ceiling - reserveAbove
             guard let input = planInput(scenario: scenario, variant: variant, ramCeiling: ramCeiling) else {
-                return .failure(.init(message: "\(scenario): guest RAM cannot start where it must", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: scenario.aboveStart, last: scenario.aboveStart)!) + fleet.holes(overlapping: AddressRange(start: 0, last: 0)!)))
+                return .failure(.init(message: "\(scenario): guest RAM cannot start where it must", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: scenario.aboveStart, last: scenario.aboveStart)!) + fleet.holes(overlapping: AddressRange(start: 0, last: 0)!), family: .hostHole))
             }
             let started = Date()
             let mip = PlacementMIP(input: input, options: mipOptions(options), backend: options.backend, deadline: deadline)
@@ -82,10 +82,10 @@ extension MachinePlanner {
                 guard violations.isEmpty else { throw VerifierRejectedLayout(violations: violations) }
                 return .success(PlacementCandidate(layout: layout, objective: objective(of: layout)))
             case .failure(let problem):
-                return .failure(.init(message: "\(scenario): \(problem.message)", hosts: [], holes: []))
+                return .failure(.init(message: "\(scenario): \(problem.message)", hosts: [], holes: [], family: .qemuRule))
             }
         }
-        return .failure(.init(message: "\(scenario): \(lastProblem)", hosts: fleet.hostsWithNarrowestCPU, holes: []))
+        return .failure(.init(message: "\(scenario): \(lastProblem)", hosts: fleet.hostsWithNarrowestCPU, holes: [], family: .cpuWidth))
     }
 
     package func mipOptions(_ options: SolveOptions) -> MIPOptions {

@@ -58,7 +58,7 @@ public enum Solver {
                 fleet = fleet.adding([hole])
             }
         }
-        throw NoLayoutExists(vmName: vm.name, conflicts: [.init(message: "the hosts' programmable windows cannot all be placed clear of the guest's DMA targets", hosts: fleet.hosts.filter { !$0.programmable.isEmpty }.map(\.name), holes: [])])
+        throw NoLayoutExists(vmName: vm.name, conflicts: [.init(message: "the hosts' programmable windows cannot all be placed clear of the guest's DMA targets", hosts: fleet.hosts.filter { !$0.programmable.isEmpty }.map(\.name), holes: [], family: .programmableWindow)])
     }
 
     /// The host architecture a machine runs on (KVM runs a guest of the host's architecture).

@@ -56,15 +56,16 @@ struct CommandFailure: Error {
     var code: Int32
     var message: String
 
+    /// The exit code comes from the library's one table (``ErrorJSON/Kind/exitCode``), so the
+    /// command line and `solve --request` cannot disagree.
     static func from(_ error: Error) -> CommandFailure {
+        if let failure = error as? CommandFailure { return failure }
+        let code = ErrorJSON.kind(of: error).exitCode
         switch error {
-        case let failure as CommandFailure: return failure
-        case let input as InputError: return CommandFailure(code: 2, message: "layoutsolve: error: \(input)")
-        case let inputs as InputErrors: return CommandFailure(code: 2, message: inputs.errors.map { "layoutsolve: error: \($0)" }.joined(separator: "\n"))
-        case let none as NoLayoutExists: return CommandFailure(code: 1, message: "layoutsolve: \(none)")
-        case let timeout as SolveTimedOut: return CommandFailure(code: 3, message: "layoutsolve: \(timeout)")
-        case let bug as VerifierRejectedLayout: return CommandFailure(code: 70, message: "layoutsolve: \(bug)")
-        default: return CommandFailure(code: 70, message: "layoutsolve: internal error: \(error)")
+        case let input as InputError: return CommandFailure(code: code, message: "layoutsolve: error: \(input)")
+        case let inputs as InputErrors: return CommandFailure(code: code, message: inputs.errors.map { "layoutsolve: error: \($0)" }.joined(separator: "\n"))
+        case is NoLayoutExists, is SolveTimedOut, is VerifierRejectedLayout: return CommandFailure(code: code, message: "layoutsolve: \(error)")
+        default: return CommandFailure(code: code, message: "layoutsolve: internal error: \(error)")
         }
     }
 }

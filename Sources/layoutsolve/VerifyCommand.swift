@@ -76,13 +76,13 @@ struct VerifyCommand: ParsableCommand {
             return JSONOutput.object([
                 ("schema", .string("layoutsolve/verify/v1")),
                 ("fits", .bool(fits.allSatisfy(\.fits))),
-                ("hosts", .array(fits.map { .object([("name", .string($0.host)), ("fits", .bool($0.fits)), ("problems", .array($0.problems.map(JSONOutput.string)))]) })),
+                ("hosts", .array(fits.map { .object([("name", .string($0.host)), ("fits", .bool($0.fits)), ("problems", .array($0.problems.map { JSONOutput.string($0.description) }))]) })),
             ]).rendered()
         case .text:
             var lines: [String] = []
             for fit in fits {
                 lines.append(fit.fits ? "  ok    \(fit.host)" : "  FAIL  \(fit.host)")
-                lines.append(contentsOf: fit.problems.map { "          \($0)" })
+                lines.append(contentsOf: fit.problems.map { "          \($0.description)" })
             }
             return lines.joined(separator: "\n") + "\n"
         }

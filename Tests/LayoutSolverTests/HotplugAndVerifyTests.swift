@@ -47,21 +47,31 @@ struct HotplugAndVerifyTests {
         let amd = Fixture.x86Host("amd-epyc-7003", vendor: "amd", cpuBits: 48, reserved: [Fixture.amdHT])
         let fits = FitCheck.check(layout: layout, hosts: [amd, Fixture.x86Host("xeon-c")])
         #expect(fits.map(\.host) == ["amd-epyc-7003", "xeon-c"])
-        #expect(!fits[0].fits && fits[0].problems.contains { $0.contains("0xfd00000000-0xffffffffff") })
+        #expect(!fits[0].fits && fits[0].problems.contains { $0.description.contains("0xfd00000000-0xffffffffff") })
+        // The same cause, typed: a guest region overlapping the host's HyperTransport region.
+        #expect(fits[0].problems.contains {
+            guard case .violation(let violation) = $0 else { return false }
+            return violation.kind == .overlapsReservedRegion && violation.host == "amd-epyc-7003" && violation.guestRegion?.name == violation.region
+                && violation.hostRegion?.range == AddressRange(start: 0xfd_0000_0000, last: 0xff_ffff_ffff)
+        })
         #expect(fits[1].fits)
     }
 
     @Test func verifyFindsAWidthConflictWithANarrowIOMMU() throws {
         let layout = try solvedLayoutJSON([Fixture.x86Host("xeon")], VMSpec(ram: 600 * gib, cpuVendor: .intel))
         let fits = FitCheck.check(layout: layout, hosts: [Fixture.x86Host("client-39", cpuBits: 46, iommuBits: 39)])
-        #expect(!fits[0].fits && fits[0].problems.contains { $0.contains("39-bit") })
+        #expect(!fits[0].fits && fits[0].problems.contains { $0.description.contains("39-bit") })
+        #expect(fits[0].problems.contains {
+            guard case .violation(let violation) = $0 else { return false }
+            return violation.kind == .pastIOMMUWidth && violation.guestRegion != nil && violation.hostRegion == nil
+        })
     }
 
     @Test func verifyChecksPlannedHotplugDIMMsToo() throws {
         let layout = try solvedLayoutJSON([Fixture.x86Host("xeon")], VMSpec(ram: 8 * gib, cpuVendor: .intel, hotplug: [HotplugRequest(count: 2, size: 4 * gib)]))
         let newHost = Fixture.x86Host("new", reserved: [(15 * gib, 15 * gib, .reserved)])
         let fits = FitCheck.check(layout: layout, hosts: [newHost])
-        #expect(!fits[0].fits && fits[0].problems.contains { $0.contains("ls-hp1") })
+        #expect(!fits[0].fits && fits[0].problems.contains { $0.description.contains("ls-hp1") })
     }
 
     @Test func editedLayoutsAreRejected() throws {
@@ -85,6 +95,10 @@ struct HotplugAndVerifyTests {
         // On the AMD host QEMU relocates above-4G RAM to 1 TiB (AMD vCPU): it fits; the 39-bit host cannot hold 1100 GiB.
         #expect(bigFits.first { $0.host == "epyc" }?.fits == true)
         #expect(bigFits.first { $0.host == "client-39" }?.fits == false)
+        // A virt command line on x86 hosts: typed as the wrong architecture, with the text verify prints.
+        let arm = FitCheck.check(arguments: try QEMUArgumentParser.parse("-M virt -m 4G -cpu host"), hosts: [intel39], vm: VMSpec(ram: 0))
+        #expect(arm.first?.problems == [.wrongArchitecture(host: "client-39", machine: .virt, needs: .aarch64, has: .x86_64)])
+        #expect(arm.first?.problems.first?.description == "client-39: a virt VM needs a aarch64 host, this one is x86_64")
     }
 
     @Test func qemuArgumentSyntax() throws {

@@ -43,6 +43,22 @@ struct PCMachineModelTests {
         #expect(odd.warnings.count == 1)
     }
 
+    /// The hand-written `==` compares every stored field, QEMU's warnings included.
+    @Test func derivationEqualityComparesEveryField() throws {
+        let odd = try derive(PCMachineKnobs(ramSize: 4_219_469_824, maxRamBelow4G: 0x7b80_0000, maxmem: 32 * gib, slots: 5, physBits: 40, vendor: .intel,
+                                      dimms: [.init(id: "d0", address: 7 * gib, size: gib)]))
+        #expect(odd == odd)
+        var silent = odd
+        silent.warnings = []
+        #expect(silent != odd)
+        var planned = odd
+        planned.plannedDIMMs = [(id: "p0", range: AddressRange(start: 8 * gib, size: gib)!)]
+        #expect(planned != odd)
+        var moved = odd
+        moved.dimms = [(id: "d0", range: AddressRange(start: 9 * gib, size: gib)!)]
+        #expect(moved != odd)
+    }
+
     @Test func deviceMemoryAndHole64() throws {
         // q35 -m 2G,slots=4,maxmem=8G: device memory at 4G, 10G; hole64 at 14G.
         let small = try derive(PCMachineKnobs(ramSize: 2 * gib, maxmem: 8 * gib, slots: 4, physBits: 40, vendor: .intel))

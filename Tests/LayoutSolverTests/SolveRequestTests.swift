@@ -189,6 +189,10 @@ struct SolveRequestTests {
         let conflicts = try #require(document["conflicts"] as? [[String: Any]])
         let holes = conflicts.flatMap { $0["holes"] as? [[String: Any]] ?? [] }
         #expect(holes.contains { $0["host"] as? String == "intel-client-39" && $0["reason"] as? String == "beyond-iommu-width" && $0["bits"] as? Int == 39 && $0["start"] as? String == "0x8000000000" })
+        // The typed cause: the 39-bit IOMMU bounds the room, and the document says by how much RAM it is short.
+        let widthConflict = try #require(conflicts.first { $0["family"] as? String == "iommu-width" })
+        let shortBy = try #require(widthConflict["short_by"] as? String)
+        #expect(shortBy.hasPrefix("0x") && UInt64(shortBy.dropFirst(2), radix: 16).map { $0 > 0 && $0 < 1100 << 30 } == true)
 
         let missing = SolveRequest.respond(toRequestAt: "/nonexistent/request.json")
         #expect(missing.exitCode == 2)
@@ -205,9 +209,9 @@ struct SolveRequestTests {
             Hole(range: AddressRange(start: 0xfee0_0000, last: 0xfeef_ffff)!, host: "h", reason: .reserved(.msi), note: "MSI", path: "$.reserved[0]"),
             Hole(range: AddressRange(start: 1 << 39, last: .max)!, host: "h", reason: .beyondIOMMUWidth(bits: 39), path: "$.iommu.address_bits"),
             Hole(range: AddressRange(start: 0, last: .max)!, host: "h", reason: .outsideIOVARanges, path: "$.iova_ranges"),
-        ])]),
+        ], family: .iommuWidth, shortBy: 0x4000_0000), .init(message: "unknown", hosts: [], holes: [])]),
         SolveTimedOut(seconds: 0.25),
-        VerifierRejectedLayout(violations: [Violation(host: "h", region: "ram-above-4g", message: "overlaps msi")]),
+        VerifierRejectedLayout(violations: [Violation(host: "h", region: "ram-above-4g", kind: .overlapsReservedRegion, message: "overlaps msi")]),
         ArithmeticOverflow(operation: "0xffffffffffffffff + 0x1"),
     ]
 

@@ -11,11 +11,19 @@ public struct NoLayoutExists: Error, Sendable, CustomStringConvertible {
         public var hosts: [String]
         /// The holes involved, each with its host and its path in that host's profile.
         public var holes: [Hole]
+        /// Which family of constraints is binding, so a provisioning tool can act without
+        /// parsing ``message``.
+        public var family: ConstraintFamily
+        /// How many bytes of guest RAM do not fit, when the site that found the conflict knows it.
+        public var shortBy: UInt64?
 
-        package init(message: String, hosts: [String], holes: [Hole]) {
+        /// A conflict; `family` defaults to ``ConstraintFamily/other`` for sites that cannot tell.
+        package init(message: String, hosts: [String], holes: [Hole], family: ConstraintFamily = .other, shortBy: UInt64? = nil) {
             self.message = message
             self.hosts = hosts
             self.holes = holes
+            self.family = family
+            self.shortBy = shortBy
         }
     }
 

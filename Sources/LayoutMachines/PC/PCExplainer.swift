@@ -16,7 +16,7 @@ package struct PCExplainer {
         if !atZero.isEmpty {
             conflicts.append(.init(
                 message: "guest RAM always starts at address 0 (QEMU maps ram-below-4g there), but these hosts cannot DMA-map address 0",
-                hosts: hostNames(atZero), holes: atZero))
+                hosts: hostNames(atZero), holes: atZero, family: .hostHole))
             return NoLayoutExists(vmName: spec.name, conflicts: conflicts)
         }
         if spec.p2p {
@@ -24,7 +24,7 @@ package struct PCExplainer {
             if !low.isEmpty {
                 conflicts.append(.init(
                     message: "with p2p the 32-bit PCI hole (from the end of low RAM to 0xfec00000) is a DMA target, and low RAM itself is one; together they cover 0-0xfebfffff, where these hosts have holes",
-                    hosts: hostNames(low), holes: low))
+                    hosts: hostNames(low), holes: low, family: .pciHole))
             }
         }
         let cpuBits = min(fleet.minCPUPhysBits, C.TARGET_PHYS_ADDR_SPACE_BITS)
@@ -65,11 +65,12 @@ package struct PCExplainer {
                 message += "; the largest hole there, \(largest.label), takes \(ByteCount.format(size)) and leaves \(ByteCount.format(largest.range.start > C.above4GStartDefault ? largest.range.start - C.above4GStartDefault : 0)) above 4 GiB below it"
             }
             let widthHoles = fleet.holes.filter { $0.reason == .beyondIOMMUWidth(bits: fleet.minIOMMUBits) && dmaBits == fleet.minIOMMUBits }
-            conflicts.append(.init(message: message, hosts: hostNames(inside + widthHoles), holes: Array(inside.prefix(6)) + widthHoles))
+            let family: ConstraintFamily = dmaLimit < widthLimit ? .amdRelocation : (dmaBits == fleet.minIOMMUBits ? .iommuWidth : .cpuWidth)
+            conflicts.append(.init(message: message, hosts: hostNames(inside + widthHoles), holes: Array(inside.prefix(6)) + widthHoles, family: family, shortBy: spec.ram - room))
         } else if conflicts.isEmpty {
             let where_ = vendorNeutral ? "below \(Hex.format(ceiling)) (hosts of both CPU vendors and no cpu_vendor)" : "below 2^\(cpuBits) (\(fleet.hostsWithNarrowestCPU.map { "\($0): cpu phys_bits \(fleet.minCPUPhysBits)" }.joined(separator: ", ")))"
             let tail = "the 64-bit PCI hole (\(ByteCount.format(hole64Size))) and \(ByteCount.format(spec.userHotplugBytes)) of hotplug room with \(spec.slots) slot(s) must fit after the RAM \(where_)"
-            conflicts.append(.init(message: tail, hosts: fleet.hostsWithNarrowestCPU, holes: []))
+            conflicts.append(.init(message: tail, hosts: fleet.hostsWithNarrowestCPU, holes: [], family: vendorNeutral ? .amdRelocation : .cpuWidth))
         }
         if conflicts.isEmpty {
             conflicts = failures

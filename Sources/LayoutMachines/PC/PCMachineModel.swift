@@ -20,6 +20,8 @@ package struct PCDerivation: Equatable, Sendable {
     /// QEMU's warning about a low-RAM boundary that is not a multiple of 1 GiB, if it prints one.
     package var warnings: [String]
 
+    /// Hand-written only because tuples are not `Equatable`; every stored field is compared
+    /// (QEMU's warnings too: two derivations that print different warnings are different answers).
     package static func == (lhs: PCDerivation, rhs: PCDerivation) -> Bool {
         lhs.below4GSize == rhs.below4GSize && lhs.above4GStart == rhs.above4GStart && lhs.above4GSize == rhs.above4GSize
             && lhs.deviceMemory == rhs.deviceMemory && lhs.dimms.map(\.id) == rhs.dimms.map(\.id)
@@ -27,6 +29,7 @@ package struct PCDerivation: Equatable, Sendable {
             && lhs.plannedDIMMs.map(\.id) == rhs.plannedDIMMs.map(\.id) && lhs.plannedDIMMs.map(\.range) == rhs.plannedDIMMs.map(\.range)
             && lhs.pciHole64 == rhs.pciHole64 && lhs.maxUsedGPA == rhs.maxUsedGPA
             && lhs.relocatedAbove1TiB == rhs.relocatedAbove1TiB && lhs.reservesAMDHyperTransport == rhs.reservesAMDHyperTransport
+            && lhs.warnings == rhs.warnings
     }
 
     /// Boot RAM below 4 GiB.

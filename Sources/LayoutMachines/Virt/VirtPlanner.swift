@@ -24,7 +24,7 @@ package struct VirtPlanner: MachinePlanner {
         if !clashes.isEmpty {
             throw NoLayoutExists(vmName: spec.name, conflicts: [.init(
                 message: "with p2p the fixed 32-bit PCIe window \(C.VIRT_PCIE_MMIO) is a DMA target, and virt cannot move it",
-                hosts: Array(Set(clashes.map(\.host))).sorted(), holes: clashes)])
+                hosts: Array(Set(clashes.map(\.host))).sorted(), holes: clashes, family: .pciHole)])
         }
     }
 
@@ -146,7 +146,7 @@ package struct VirtPlanner: MachinePlanner {
         if !atBase.isEmpty {
             return NoLayoutExists(vmName: spec.name, conflicts: [.init(
                 message: "virt RAM always starts at 0x40000000, but these hosts cannot DMA-map it",
-                hosts: Array(Set(atBase.map(\.host))).sorted(), holes: atBase)])
+                hosts: Array(Set(atBase.map(\.host))).sorted(), holes: atBase, family: .hostHole)])
         }
         let dmaBits = min(ipaBits, fleet.minIOMMUBits)
         let limit = Sizes.limit(bits: dmaBits) ?? .max
@@ -155,7 +155,8 @@ package struct VirtPlanner: MachinePlanner {
             let inside = fleet.holes.filter { $0.range.start < limit && $0.range.last >= C.VIRT_MEM_BASE }
             return NoLayoutExists(vmName: spec.name, conflicts: [.init(
                 message: "the VM needs \(ByteCount.format(spec.ram)) of DMA-addressable RAM from 0x40000000 below 2^\(dmaBits) = \(Hex.format(limit)); only \(ByteCount.format(room)) is free on every host there",
-                hosts: Array(Set(inside.map(\.host))).sorted(), holes: Array(inside.prefix(8)))])
+                hosts: Array(Set(inside.map(\.host))).sorted(), holes: Array(inside.prefix(8)),
+                family: dmaBits == fleet.minIOMMUBits ? .iommuWidth : .cpuWidth, shortBy: spec.ram - room)])
         }
         return NoLayoutExists(vmName: spec.name, conflicts: failures)
     }
