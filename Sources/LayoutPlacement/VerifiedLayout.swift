@@ -3,7 +3,6 @@ import LayoutMachines
 
 /// A guest memory map that passed the exact check against every host it was solved or verified
 /// for. Only the solver and the verifier make one, so holding one means the check happened.
-@dynamicMemberLookup
 public struct VerifiedLayout: Equatable, Sendable {
     /// The derivation the check passed; read-only from outside the placement layer.
     package let guest: GuestLayout
@@ -12,8 +11,6 @@ public struct VerifiedLayout: Equatable, Sendable {
     init(checked guest: GuestLayout) {
         self.guest = guest
     }
-
-    package subscript<T>(dynamicMember keyPath: KeyPath<GuestLayout, T>) -> T { guest[keyPath: keyPath] }
 
     /// `q35`, `pc` or `virt`.
     public var machine: MachineKind { guest.machine }

@@ -17,9 +17,9 @@ struct HotplugAndVerifyTests {
         let host = Fixture.x86Host("hole-at-15g", reserved: [(15 * gib, 15 * gib + 0xfffff, .reserved)])
         let vm = VMSpec(ram: 8 * gib, hotplug: [HotplugRequest(count: 2, size: 4 * gib)])
         let solution = try Solver.solve(hosts: [host, Fixture.x86Host("plain")], vm: vm)
-        let plan = solution.layout.knobs.hotplugPlan
+        let plan = solution.layout.guest.knobs.hotplugPlan
         #expect(plan.map(\.address) == [10 * gib, 16 * gib])
-        guard let knobs = solution.layout.knobs.pc else { return }
+        guard let knobs = solution.layout.guest.knobs.pc else { return }
         #expect(knobs.slots == 2 && knobs.maxmem! - knobs.ramSize >= 8 * gib)
         let planned = solution.layout.regions.filter { $0.kind == .hotplug }
         #expect(planned.count == 2 && planned.allSatisfy(\.isDMATarget))
@@ -131,20 +131,20 @@ struct HotplugAndVerifyTests {
         ]
         var vm = VMSpec(ram: 8 * gib, cpuVendor: .intel, qemu: QEMUVersion(major: 9, minor: 0), viommu: .virtioIOMMU)
         let solution = try Solver.solve(hosts: hosts, vm: vm)
-        let device = try #require(solution.layout.viommu?.deviceJSON)
+        let device = try #require(solution.layout.guest.viommu?.deviceJSON)
         #expect(device == #"{"driver":"virtio-iommu-pci","aw-bits":39}"#)
         #expect(QEMUArguments.argv(for: solution.layout).suffix(2) == ["-device", device])
         // The regions are reported, not emitted: QEMU takes no user list (VirtioIOMMU.md in LayoutSolver.docc).
-        #expect(solution.layout.viommu?.propertyValues == ["0xbdf6e000:0xbdf84fff:0", "0xfee00000:0xfeefffff:1", "0xfd00000000:0xffffffffff:0"])
+        #expect(solution.layout.guest.viommu?.propertyValues == ["0xbdf6e000:0xbdf84fff:0", "0xfee00000:0xfeefffff:1", "0xfd00000000:0xffffffffff:0"])
         #expect(solution.layout.notes.contains { $0.contains("NOT told these 2 range(s) it must not use as IOVA: 0xbdf6e000:0xbdf84fff:0, 0xfd00000000:0xffffffffff:0.") && $0.contains("0xfd00000000:0xffffffffff:0") && $0.contains("migrat") })
         // 8.2 has no aw-bits: the range past the narrowest width joins the unconveyed regions.
         vm.qemu = QEMUVersion(major: 8, minor: 2)
         let older = try Solver.solve(hosts: hosts, vm: vm)
-        #expect(older.layout.viommu?.deviceJSON == #"{"driver":"virtio-iommu-pci"}"#)
-        #expect(older.layout.viommu?.propertyValues.last == "0x8000000000:0xffffffffffffffff:0")
+        #expect(older.layout.guest.viommu?.deviceJSON == #"{"driver":"virtio-iommu-pci"}"#)
+        #expect(older.layout.guest.viommu?.propertyValues.last == "0x8000000000:0xffffffffffffffff:0")
         #expect(older.layout.notes.contains { $0.contains("no aw-bits") && $0.contains("39 bits") })
         // 7.2 takes the plain device too.
         vm.qemu = .default
-        #expect(try Solver.solve(hosts: hosts, vm: vm).layout.viommu?.deviceJSON == #"{"driver":"virtio-iommu-pci"}"#)
+        #expect(try Solver.solve(hosts: hosts, vm: vm).layout.guest.viommu?.deviceJSON == #"{"driver":"virtio-iommu-pci"}"#)
     }
 }

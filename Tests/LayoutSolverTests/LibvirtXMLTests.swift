@@ -24,7 +24,7 @@ struct LibvirtXMLTests {
     func vm(_ name: String) throws -> VMSpec { try InputLoader.loadVM(path: Fixture.path("Examples/vm/\(name).json")) }
 
     func knobs(_ solution: Solution) throws -> PCMachineKnobs {
-        guard let knobs = solution.layout.knobs.pc else { throw InputError(source: "test", message: "expected a pc/q35 layout") }
+        guard let knobs = solution.layout.guest.knobs.pc else { throw InputError(source: "test", message: "expected a pc/q35 layout") }
         return knobs
     }
 

@@ -47,7 +47,7 @@ struct PropertyTests {
     /// Checks a layout from first principles: RAM adds up, the knobs re-derive the same regions,
     /// and no DMA target touches any host's blocking region or width.
     func independentlyChecked(_ solution: Solution, hosts: [HostProfile], vm: VMSpec) {
-        let layout = solution.layout
+        let layout = solution.layout.guest
         guard let knobs = layout.knobs.pc else { Issue.record("not q35"); return }
         let ramBytes = layout.regions.filter { $0.kind == .ram || $0.kind == .dimm }.reduce(UInt64(0)) { $0 + $1.range.size! }
         #expect(ramBytes == vm.ram)
@@ -109,7 +109,7 @@ struct PropertyTests {
                 }
                 feasible += 1
                 if layout.dimmCount > 0 { withDIMMs += 1 }
-                if let knobs = layout.knobs.pc, knobs.maxRamBelow4G != nil { shortenedLow += 1 }
+                if let knobs = layout.guest.knobs.pc, knobs.maxRamBelow4G != nil { shortenedLow += 1 }
             } catch is NoLayoutExists {
                 #expect(expected == nil, "exhaustive search found \(expected!) where the solver found none")
             }

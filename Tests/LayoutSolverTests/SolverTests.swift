@@ -15,7 +15,7 @@ struct SolverTests {
     func solve(_ hosts: [HostProfile], _ vm: VMSpec) throws -> Solution { try Solver.solve(hosts: hosts, vm: vm) }
 
     func knobs(_ solution: Solution) -> PCMachineKnobs {
-        guard let knobs = solution.layout.knobs.pc else { fatalError("not q35") }
+        guard let knobs = solution.layout.guest.knobs.pc else { fatalError("not q35") }
         return knobs
     }
 
@@ -228,7 +228,7 @@ struct SolverTests {
         let solution = try solve([host], VMSpec(ram: 256 * gib, cpuVendor: .amd))
         #expect(solution.layout.regions.first { $0.name == "ram-above-4g" }?.range.start == 1 << 40)
         #expect(solution.layout.dimmCount == 0 && solution.layout.physBits >= 41)
-        guard let knobs = solution.layout.knobs.pc else { return }
+        guard let knobs = solution.layout.guest.knobs.pc else { return }
         #expect(try PCMachineModel.derive(knobs).relocatedAbove1TiB)
         // An Intel vCPU has no such rule: one DIMM past the hole.
         let intel = try solve([host], VMSpec(ram: 256 * gib, cpuVendor: .intel))

@@ -24,7 +24,7 @@ struct HotplugInQEMUTests {
         defer { qemu.stop() }
         try hotAdd(solution.layout.guest, into: qemu)
         let added = try qemu.memoryDevices().compactMap { ($0["data"] as? [String: Any]).flatMap { QMPValue.uint64($0["addr"]) } }
-        #expect(added.sorted() == solution.layout.knobs.hotplugPlan.map(\.address))
+        #expect(added.sorted() == solution.layout.guest.knobs.hotplugPlan.map(\.address))
         let ram = LayoutProof.merged(try qemu.flatView().ramRanges.map { ($0.start, $0.end) })
         var expected = solution.layout.guest
         expected.regions = expected.regions.map { region in

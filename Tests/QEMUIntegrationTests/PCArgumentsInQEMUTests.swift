@@ -26,7 +26,7 @@ struct PCArgumentsInQEMUTests {
         ]
         let (solution, qemu) = try LayoutProof.prove(on: binary, hosts, VMSpec(machine: .pc, ram: 12 * gib, maxmem: 16 * gib, slots: 1, pciHole64: 8 * gib, cpuModel: "max"))
         defer { qemu.stop() }
-        guard let knobs = solution.layout.knobs.pc else { return }
+        guard let knobs = solution.layout.guest.knobs.pc else { return }
         #expect(knobs.maxRamBelow4G == 0xbde0_0000)
         #expect(knobs.dimms.count == 1 && knobs.slots == 2)
         #expect(try qemu.qomGetUInt64("/machine/i440fx", "pci-hole64-size") == 8 * gib)

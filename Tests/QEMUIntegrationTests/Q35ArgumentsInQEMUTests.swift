@@ -23,7 +23,7 @@ struct Q35ArgumentsInQEMUTests {
         let hosts = try Self.hosts("Examples/fleets/xeon-rmrr-strict/")
         let (solution, qemu) = try prove(on: binary, hosts, VMSpec(ram: 6 * Self.gib, cpuModel: "max"))
         defer { qemu.stop() }
-        guard let knobs = solution.layout.knobs.pc else { return }
+        guard let knobs = solution.layout.guest.knobs.pc else { return }
         #expect(knobs.maxRamBelow4G != nil && knobs.maxRamBelow4G! <= 0x7bb2_4000)
         #expect(try qemu.qomGetUInt64("/machine", "max-ram-below-4g") == knobs.maxRamBelow4G)
     }
@@ -72,7 +72,7 @@ struct Q35ArgumentsInQEMUTests {
         let hosts = try Self.hosts("Profiles/intel-xeon-vtd48.json", "Profiles/amd-epyc-7003.json")
         let (solution, qemu) = try prove(on: binary, hosts, VMSpec(ram: 1100 * Self.gib, cpuModel: "max", cpuVendor: .intel), backing: .file(folder: folder.path, shared: true))
         defer { qemu.stop() }
-        guard let knobs = solution.layout.knobs.pc else { return }
+        guard let knobs = solution.layout.guest.knobs.pc else { return }
         #expect(knobs.dimms.map(\.address) == [0x100_0000_0000])
     }
 

@@ -22,7 +22,7 @@ struct VIOMMUInQEMUTests {
         if c.machine == .virt { vm.ram = 8 * Self.gib }
         let (solution, qemu) = try LayoutProof.prove(on: c.binary, hosts, vm)
         defer { qemu.stop() }
-        let plan = try #require(solution.layout.viommu)
+        let plan = try #require(solution.layout.guest.viommu)
         #expect(!plan.deviceJSON.contains("reserved-regions"))
         let path = try Self.devicePath(in: qemu)
         let regions: [String]

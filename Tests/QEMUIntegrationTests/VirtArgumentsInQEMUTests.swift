@@ -24,7 +24,7 @@ struct VirtArgumentsInQEMUTests {
         let hosts = try LayoutProof.hosts(["Profiles/hisilicon-d05.json", "Profiles/arm64-smmuv3.json"])
         let (solution, qemu) = try LayoutProof.prove(on: binary, hosts, VMSpec(machine: .virt, ram: 6 * gib, maxmem: 16 * gib, slots: 2, cpuModel: "max"))
         defer { qemu.stop() }
-        guard let knobs = solution.layout.knobs.virt else { Issue.record("not virt"); return }
+        guard let knobs = solution.layout.guest.knobs.virt else { Issue.record("not virt"); return }
         #expect(knobs.slots == 2 + knobs.dimms.count)
         let tree = try qemu.memoryTree()
         let device = try #require(tree.first(named: "device-memory"))

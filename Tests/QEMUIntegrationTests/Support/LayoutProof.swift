@@ -86,7 +86,7 @@ enum LayoutProof {
         }
         let devices = try qemu.memoryDevices()
         let plugged = devices.compactMap { ($0["data"] as? [String: Any]).flatMap { data in QMPValueReader.uint64(data["addr"]) } }.sorted()
-        #expect(plugged == solution.layout.knobs.dimms.map(\.address).sorted())
+        #expect(plugged == solution.layout.guest.knobs.dimms.map(\.address).sorted())
         if solution.layout.machine != .virt {
             let cpu = try qemu.firstCPUPath()
             #expect(try qemu.qomGetUInt64(cpu, "phys-bits") == UInt64(solution.layout.physBits))
