@@ -7,11 +7,11 @@ import Foundation
 /// One host profile file as `check` sees it: parsed when it can be, with its JSON tree kept so
 /// findings about parsed values can name their line. A file that does not parse is a lint error
 /// of that file, not a reason to stop: CI should show every broken profile at once.
-public struct ProfileDocument: Sendable {
-    public var file: String
-    public var profile: HostProfile?
+package struct ProfileDocument: Sendable {
+    package var file: String
+    package var profile: HostProfile?
     /// Why the file is not a valid profile (schema, syntax, unreadable).
-    public var error: InputError?
+    package var error: InputError?
     package var root: JSONNode?
 
     /// The line of a JSON path in this file, or nil when the file did not parse.
@@ -19,19 +19,19 @@ public struct ProfileDocument: Sendable {
 }
 
 /// One VM shape (a `layoutsolve/vm/v1` file) to solve against the fleet.
-public struct ShapeDocument: Sendable {
-    public var file: String
-    public var spec: VMSpec
+package struct ShapeDocument: Sendable {
+    package var file: String
+    package var spec: VMSpec
     /// The spec's `name`, or the file's base name when it has none.
-    public var name: String
+    package var name: String
 }
 
 /// Reads the files and folders `check` is given. Folders contribute every `*.json` directly
 /// inside them, in name order, as `--hosts` does for solving.
-public enum CheckInput {
+package enum CheckInput {
     /// Every profile file, each parsed on its own. Only a path that does not exist (or a folder
     /// with no profiles) is a usage error: the caller cannot have meant it.
-    public static func loadProfiles(paths: [String]) throws -> [ProfileDocument] {
+    package static func loadProfiles(paths: [String]) throws -> [ProfileDocument] {
         let files = try expand(paths: paths, what: "host profiles", option: "--hosts")
         return files.map(loadProfile)
     }
@@ -67,7 +67,7 @@ public enum CheckInput {
 
     /// VM shapes must all parse: they are the check's own configuration, so a broken one is a
     /// usage error (exit 2), reported together with every other broken one.
-    public static func loadShapes(paths: [String]) throws -> [ShapeDocument] {
+    package static func loadShapes(paths: [String]) throws -> [ShapeDocument] {
         let files = try expand(paths: paths, what: "VM specs", option: "--vms")
         var shapes: [ShapeDocument] = []
         var errors: [InputError] = []

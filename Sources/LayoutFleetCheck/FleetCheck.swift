@@ -25,7 +25,7 @@ public struct FleetCheck {
     }
 
     /// A fleet to compare against and where it came from (a folder, or `git:REV:path`).
-    public struct BaselineFleet: Sendable {
+    package struct BaselineFleet: Sendable {
         package var source: String
         package var documents: [ProfileDocument]
 
@@ -36,7 +36,7 @@ public struct FleetCheck {
 
         /// The old fleet from profile files or folders. The baseline is history: a profile that no
         /// longer parses is left out, not reported.
-        public static func load(paths: [String]) throws -> BaselineFleet {
+        package static func load(paths: [String]) throws -> BaselineFleet {
             BaselineFleet(source: paths.joined(separator: " "), documents: try CheckInput.loadProfiles(paths: paths))
         }
     }
@@ -47,7 +47,17 @@ public struct FleetCheck {
 
     /// Everything about the input, and any layout the solver's own exact check rejected, is in
     /// the report; only a failure of GLPK itself is thrown.
-    public func run(profiles documents: [ProfileDocument], shapes: [ShapeDocument], baseline: BaselineFleet? = nil) throws -> CheckReport {
+    /// Checks a fleet from its files: host profiles and VM shapes (files or folders of `*.json`),
+    /// and optionally the fleet as it was (a baseline), whose layouts running VMs rely on.
+    /// A profile that does not parse is a finding of the report, not an error.
+    /// - Throws: ``InputError`` for a path that cannot be read or a VM shape that does not parse.
+    public func run(profilePaths: [String], shapePaths: [String], baselinePaths: [String]? = nil) throws -> CheckReport {
+        try run(
+            profiles: try CheckInput.loadProfiles(paths: profilePaths), shapes: try CheckInput.loadShapes(paths: shapePaths),
+            baseline: try baselinePaths.map { try BaselineFleet.load(paths: $0) })
+    }
+
+    package func run(profiles documents: [ProfileDocument], shapes: [ShapeDocument], baseline: BaselineFleet? = nil) throws -> CheckReport {
         let duplicates = DuplicateDetection.analyse(documents, strictRelaxable: options.strictRelaxable)
         var findingsByFile: [String: [LintFinding]] = [:]
         for finding in duplicates.findings { findingsByFile[finding.file, default: []].append(finding) }

@@ -43,7 +43,7 @@ public struct Violation: Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(host): \(region): \(message)" }
 
     /// A violation; the typed causes default to nil where the kind has none.
-    public init(host: String, region: String, kind: Kind, guestRegion: GuestRegion? = nil, hostRegion: ReservedRegion? = nil,
+    package init(host: String, region: String, kind: Kind, guestRegion: GuestRegion? = nil, hostRegion: ReservedRegion? = nil,
                 programmable: ProgrammablePlacement? = nil, message: String) {
         self.host = host
         self.region = region
