@@ -38,6 +38,8 @@ let package = Package(
         .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver", "FleetGenerator"], path: "Tests/LayoutSolverTests", exclude: ["Fixtures"]),
         // Runs the built `layoutsolve` binary: exit codes, streams and files as a user sees them.
         .testTarget(name: "CLITests", dependencies: ["layoutsolve"], path: "Tests/CLITests"),
+        // Boots Debian's kernel as the guest of a layout under TCG (slow; LAYOUTSOLVE_SKIP_SLOW_TESTS=1 skips).
+        .testTarget(name: "GuestBootTests", path: "Tests/GuestBootTests"),
         .testTarget(
             name: "QEMUIntegrationTests",
             dependencies: ["LayoutSolver"],

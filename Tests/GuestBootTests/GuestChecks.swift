@@ -1,0 +1,108 @@
+// The promises a layout makes that only a running guest can confirm. Each check returns the list of
+// problems (empty = the guest agrees with the layout), so a test can show all of them at once and
+// a test that expects failure can assert which one fired.
+
+import Foundation
+
+enum GuestChecks {
+    /// Firmware keeps some boot RAM below 4 GiB for itself (SeaBIOS: 128 KiB at the top of low RAM
+    /// and the EBDA; OVMF: ACPI tables/NVS and reserved pages, ~10 MiB measured; AAVMF: ~7 MiB).
+    /// More than this means the guest lost RAM the layout counted on.
+    static let maximumFirmwareCarveOut: UInt64 = 64 * .MiB
+
+    /// Every problem the report shows for `layout`; `withHotAdd` includes the hot-added DIMMs.
+    static func problems(_ report: GuestReport, layout: GuestLayout, withHotAdd: Bool) -> [String] {
+        var problems: [String] = []
+        let dimms = layout.coldDIMMRanges + (withHotAdd ? layout.hotAddRanges : [])
+        let predicted = normalize(layout.bootRAM + dimms)
+        let ram = normalize(report.systemRAM)
+
+        if report.blockSize != layout.blockSize {
+            problems.append("guest memory block size 0x\(hex(report.blockSize)), layout assumed 0x\(hex(layout.blockSize))")
+        }
+        // Nothing else is RAM.
+        for extra in subtract(ram, predicted) {
+            problems.append("guest has System RAM at \(extra) that the layout does not predict")
+        }
+        // Every predicted byte is RAM, except what firmware keeps of boot RAM below 4 GiB.
+        var carvedOut: UInt64 = 0
+        for missing in subtract(predicted, ram) {
+            let inBootRAMBelow4G = layout.bootRAM.contains { $0.contains(missing) && $0.last < (1 << 32) }
+            if inBootRAMBelow4G {
+                carvedOut += missing.size ?? .max
+            } else {
+                problems.append("layout RAM \(missing) is not System RAM in the guest (iomem: \(occupants(of: missing, in: report)))")
+            }
+        }
+        if carvedOut > maximumFirmwareCarveOut {
+            problems.append("firmware kept 0x\(hex(carvedOut)) bytes of boot RAM below 4 GiB (limit 0x\(hex(maximumFirmwareCarveOut)))")
+        }
+        // Every DIMM byte is in a memory block that is online (memhp_default_state=online).
+        let online = Set(report.blocks.filter(\.online).map(\.index))
+        let present = Set(report.blocks.map(\.index))
+        for block in report.blocks where !block.online {
+            problems.append("memory block \(block.index) is offline")
+        }
+        if report.blockSize > 0 {
+            for range in ram {
+                for index in (range.first / report.blockSize)...(range.last / report.blockSize) where !online.contains(index) {
+                    problems.append("memory block \(index) (System RAM \(range)) is \(present.contains(index) ? "offline" : "missing")")
+                }
+            }
+        }
+        // 64-bit BARs: inside the predicted hole and below 2^phys-bits.
+        let limit: UInt64 = layout.physBits >= 64 ? .max : (1 << UInt64(layout.physBits)) - 1
+        let high = report.pci.filter { $0.isMemory && $0.range.last >= (1 << 32) }
+        for bar in high {
+            if !layout.pciHole64.contains(bar.range) {
+                problems.append("BAR \(bar.bar) of \(bar.device) at \(bar.range) is outside pci-hole64 \(layout.pciHole64)")
+            }
+            if bar.range.last > limit {
+                problems.append("BAR \(bar.bar) of \(bar.device) at \(bar.range) is above 2^\(layout.physBits)")
+            }
+        }
+        if layout.largeBARSize > 0 && !high.contains(where: { $0.is64Bit && $0.range.size == layout.largeBARSize }) {
+            problems.append("no 64-bit BAR of 0x\(hex(layout.largeBARSize)) bytes above 4 GiB (pci: \(report.pci.map { "\($0.device)/\($0.bar) \($0.range)" }))")
+        }
+        return problems
+    }
+
+    /// Sorted, with overlapping or adjacent ranges merged.
+    static func normalize(_ ranges: [AddressRange]) -> [AddressRange] {
+        var out: [AddressRange] = []
+        for r in ranges.sorted() {
+            if let last = out.last, last.last == .max || r.first <= last.last + 1 {
+                out[out.count - 1].last = max(last.last, r.last)
+            } else {
+                out.append(r)
+            }
+        }
+        return out
+    }
+
+    /// Bytes of `a` not in `b`.
+    static func subtract(_ a: [AddressRange], _ b: [AddressRange]) -> [AddressRange] {
+        var result: [AddressRange] = []
+        for r in normalize(a) {
+            var pieces = [r]
+            for cut in normalize(b) {
+                pieces = pieces.flatMap { p -> [AddressRange] in
+                    if cut.last < p.first || cut.first > p.last { return [p] }
+                    var left: [AddressRange] = []
+                    if cut.first > p.first { left.append(AddressRange(first: p.first, last: cut.first - 1)) }
+                    if cut.last < p.last { left.append(AddressRange(first: cut.last + 1, last: p.last)) }
+                    return left
+                }
+            }
+            result += pieces
+        }
+        return result
+    }
+
+    static func occupants(of range: AddressRange, in report: GuestReport) -> String {
+        let hits = report.iomem.filter { $0.depth == 0 && $0.range.last >= range.first && $0.range.first <= range.last }
+        return hits.isEmpty ? "nothing" : hits.map { "\($0.range) \($0.name)" }.joined(separator: ", ")
+    }
+
+    static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
+}

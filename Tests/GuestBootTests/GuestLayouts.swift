@@ -1,0 +1,71 @@
+// The layouts the guest tests boot, written as QEMU arguments plus the RAM the layout predicts.
+// Derivations follow docs in /work/shared/domain/qemu-layout.md (QEMU 7.2 hw/i386/pc.c,
+// pc_q35.c, pc_piix.c, hw/arm/virt.c). DIMMs sit at 128 MiB granularity, the finest the solver
+// emits for a guest whose memory block is 128 MiB.
+
+import Foundation
+
+enum GuestLayouts {
+    static func range(_ start: UInt64, _ end: UInt64) -> AddressRange {
+        // Literal, known-good bounds: a bad literal is a bug in this file.
+        AddressRange(start: start, end: end) ?? AddressRange(first: 0, last: 0)
+    }
+
+    /// q35, 3 GiB: q35 puts 2 GiB low (ram ≥ 0xb0000000) and 1 GiB at 4 GiB. Device memory is
+    /// [5G, 5G + (16G-3G) + 4×1G) = [5G, 22G); pci-hole64 = [22G, 22G + 32G default) = [22G, 54G),
+    /// below 2^36 = 64 GiB. Intel vendor so the AMD 1 TiB logic stays out of the way under TCG.
+    static func q35(firmware: GuestFirmware, name: String) -> GuestLayout {
+        let d0 = GuestDIMM(id: "d0", size: 128 * .MiB, address: 0x1_4000_0000)   // 5 GiB, the device-memory base
+        let d1 = GuestDIMM(id: "d1", size: 256 * .MiB, address: 0x1_5000_0000)   // a 128 MiB gap after d0
+        return GuestLayout(
+            name: name, architecture: .x86_64, firmware: firmware,
+            qemuArguments: ["-machine", "q35", "-cpu", "max,phys-bits=36,vendor=GenuineIntel",
+                            "-m", "3G,slots=4,maxmem=16G"] + d0.qemuArguments + d1.qemuArguments,
+            bootRAM: [range(0, 0xa0000), range(0x10_0000, 0x8000_0000), range(0x1_0000_0000, 0x1_4000_0000)],
+            coldDIMMs: [d0, d1],
+            hotAddDIMMs: [GuestDIMM(id: "h0", size: 512 * .MiB, address: 0x1_8000_0000)],
+            pciHole64: range(22 * .GiB, 54 * .GiB), physBits: 36, blockSize: 128 * .MiB)
+    }
+
+    /// pc, 4 GiB: i440fx clamps low RAM to 3 GiB (gigabyte_align), 1 GiB at 4 GiB. Device memory
+    /// [5G, 5G + 4G + 2×1G) = [5G, 11G); pci-hole64 [11G, 11G + 16G).
+    static var pc: GuestLayout {
+        let d0 = GuestDIMM(id: "d0", size: 256 * .MiB, address: 0x1_4000_0000)
+        return GuestLayout(
+            name: "pc-seabios", architecture: .x86_64, firmware: .seabios,
+            qemuArguments: ["-machine", "pc", "-cpu", "max,phys-bits=36,vendor=GenuineIntel",
+                            "-m", "4G,slots=2,maxmem=8G", "-global", "i440FX-pcihost.pci-hole64-size=16G"] + d0.qemuArguments,
+            bootRAM: [range(0, 0xa0000), range(0x10_0000, 0xc000_0000), range(0x1_0000_0000, 0x1_4000_0000)],
+            coldDIMMs: [d0],
+            hotAddDIMMs: [GuestDIMM(id: "h0", size: 128 * .MiB, address: 0x1_6000_0000)],
+            pciHole64: range(11 * .GiB, 27 * .GiB), physBits: 36, blockSize: 128 * .MiB)
+    }
+
+    /// virt (QEMU 7.2 legacy high-memory layout), 2 GiB RAM at 1 GiB: device memory [3G, 3G + 6G + 2×1G);
+    /// the high PCIe MMIO window is [512G, 1T). `pauth-impdef=on` only makes TCG faster (QARMA is slow
+    /// to emulate). AAVMF is needed: 7.2 enables ACPI (and with it pc-dimm) on virt only with firmware.
+    static var virt: GuestLayout {
+        let d0 = GuestDIMM(id: "d0", size: 128 * .MiB, address: 0xc000_0000)
+        return GuestLayout(
+            name: "virt-aavmf", architecture: .aarch64, firmware: .aavmf,
+            qemuArguments: ["-machine", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
+                            "-m", "2G,slots=2,maxmem=8G"] + d0.qemuArguments,
+            bootRAM: [range(0x4000_0000, 0xc000_0000)],
+            coldDIMMs: [d0],
+            pciHole64: range(512 * .GiB, 1024 * .GiB), physBits: 40, blockSize: 128 * .MiB)
+    }
+
+    /// The q35 layout with its one DIMM moved 64 MiB off the 128 MiB memory-block boundary. QEMU
+    /// accepts it (pc-dimm needs 2 MiB alignment), but Linux refuses to add it
+    /// (mm/memory_hotplug.c:check_hotplug_memory_range, "unaligned hotplug range").
+    static var q35Misaligned: GuestLayout {
+        let d0 = GuestDIMM(id: "d0", size: 128 * .MiB, address: 0x1_4400_0000)
+        var layout = q35(firmware: .seabios, name: "q35-seabios-misaligned")
+        layout.qemuArguments = ["-machine", "q35", "-cpu", "max,phys-bits=36,vendor=GenuineIntel",
+                                "-m", "3G,slots=4,maxmem=16G"] + d0.qemuArguments
+        layout.coldDIMMs = [d0]
+        layout.hotAddDIMMs = []
+        layout.largeBARSize = 0
+        return layout
+    }
+}
