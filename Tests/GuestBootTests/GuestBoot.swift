@@ -19,6 +19,7 @@ struct GuestBootResult {
         "boot to report \(String(format: "%.1f", secondsToReport)) s, total \(String(format: "%.1f", secondsTotal)) s, "
             + "block size 0x\(String(boot.blockSize, radix: 16)), \(boot.blocks.count) blocks at boot"
             + (hotplug.map { ", \($0.blocks.count) after hot-add" } ?? "")
+            + ", BARs above 4 GiB: " + boot.pci.filter { $0.range.last >= (1 << 32) }.map { "\($0.device)/\($0.bar) \($0.range)" }.joined(separator: " ")
     }
 }
 
@@ -54,6 +55,10 @@ enum GuestBoot {
         try machine.waitForConsole("@@DONE", timeout: hotAdd ? hotplugTimeout : reportTimeout)
         let total = try machine.waitForExit(timeout: exitTimeout)
         let console = machine.console
+        // LAYOUTSOLVE_GUEST_CONSOLE_DIR=<dir> keeps each guest's console for inspection.
+        if let keep = ProcessInfo.processInfo.environment["LAYOUTSOLVE_GUEST_CONSOLE_DIR"], !keep.isEmpty {
+            try? console.write(toFile: keep + "/\(layout.name).console.log", atomically: true, encoding: .utf8)
+        }
         do {
             return GuestBootResult(boot: try GuestReport(console: console, tag: "boot"),
                                    hotplug: hotAdd ? try GuestReport(console: console, tag: "hotplug") : nil,

@@ -24,6 +24,11 @@ enum GuestChecks {
         for extra in subtract(ram, predicted) {
             problems.append("guest has System RAM at \(extra) that the layout does not predict")
         }
+        // The firmware's own map (x86 /sys/firmware/memmap: e820 plus hot-added ranges) agrees.
+        let firmwareRAM = normalize(report.firmwareMap.filter { $0.type == "System RAM" }.map(\.range))
+        for extra in subtract(firmwareRAM, predicted) {
+            problems.append("firmware memory map has RAM at \(extra) that the layout does not predict")
+        }
         // Every predicted byte is RAM, except what firmware keeps of boot RAM below 4 GiB.
         var carvedOut: UInt64 = 0
         for missing in subtract(predicted, ram) {
