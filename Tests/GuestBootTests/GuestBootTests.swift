@@ -4,6 +4,9 @@
 // 2^phys-bits. Serialized: each boot wants a whole core, and the machine has two.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 @Suite("Guest boots a layout", .serialized, .timeLimit(.minutes(10)))
@@ -57,6 +60,23 @@ struct GuestBootTests {
             let dimmProblems = GuestChecks.problems(result.boot, layout: layout, withHotAdd: false)
             #expect(dimmProblems.isEmpty, "\(dimmProblems.joined(separator: "\n"))")
         }
+    }
+
+    /// The harness itself: a guest that never prints what is awaited times out, and stop() kills
+    /// QEMU and removes its files.
+    @Test("harness: a guest that does not report in time is killed and cleaned up",
+          .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .seabios)))
+    func stuckGuestIsKilled() throws {
+        let kernel = try GuestKernelFetch.kernel(for: .x86_64)
+        let initrd = FileManager.default.temporaryDirectory.appendingPathComponent("layoutsolve-initrd-\(UUID().uuidString).cpio")
+        try Initramfs.build(busybox: try Data(contentsOf: kernel.busybox), initScript: Initramfs.initScript).write(to: initrd)
+        defer { try? FileManager.default.removeItem(at: initrd) }
+        let machine = try GuestMachine(layout: GuestLayouts.q35Misaligned, kernel: kernel.kernel, initrd: initrd, hotplugWait: false)
+        #expect(throws: GuestMachineError.self) { try machine.waitForConsole("@@NEVER", timeout: 3) }
+        let pid = try #require(machine.qemuPID)
+        machine.stop()
+        #expect(kill(pid, 0) == -1 && errno == ESRCH, "QEMU \(pid) still exists after stop()")
+        #expect(!FileManager.default.fileExists(atPath: machine.directory.path))
     }
 
     /// Shows the check can fail: a DIMM 64 MiB off the 128 MiB block boundary is accepted by QEMU

@@ -82,15 +82,19 @@ final class GuestMachine {
 
     deinit { stop() }
 
+    /// QEMU's own pid (from -pidfile; the child process is `timeout`), once QEMU wrote it.
+    var qemuPID: pid_t? {
+        guard let text = try? String(contentsOf: directory.appendingPathComponent("qemu.pid"), encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { return nil }
+        return pid
+    }
+
     /// Kills QEMU (if still running), waits for it and removes the temporary directory.
     func stop() {
         if stopped { return }
         stopped = true
         if process.isRunning {
-            if let text = try? String(contentsOf: directory.appendingPathComponent("qemu.pid"), encoding: .utf8),
-               let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 {
-                kill(pid, SIGKILL)
-            }
+            if let pid = qemuPID { kill(pid, SIGKILL) }
             process.terminate()
             let deadline = Date().addingTimeInterval(10)
             while process.isRunning && Date() < deadline { usleep(20_000) }
