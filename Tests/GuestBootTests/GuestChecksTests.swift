@@ -161,6 +161,13 @@ struct GuestChecksTests {
         #expect(GuestChecks.problems(try report(), layout: l, withHotAdd: false).contains { $0.hasPrefix("firmware kept 0x") })
     }
 
+    @Test func kvmArgumentsRunUnderTCG() {
+        #expect(TCGArguments.adapt(["-machine", "q35,accel=kvm", "-enable-kvm", "-cpu", "host,host-phys-bits=off,phys-bits=39,vendor=GenuineIntel", "-m", "4G"],
+                                   architecture: .x86_64)
+                == ["-machine", "q35", "-cpu", "max,host-phys-bits=off,phys-bits=39,vendor=GenuineIntel", "-m", "4G"])
+        #expect(TCGArguments.adapt(["-cpu", "host"], architecture: .aarch64) == ["-cpu", "max,pauth-impdef=on"])
+    }
+
     @Test func initramfsIsNewcCpio() {
         let archive = Initramfs.build(busybox: Data([1, 2, 3]), initScript: "#!/bin/sh\n")
         #expect(archive.count % 4 == 0)

@@ -19,7 +19,7 @@ enum GuestLayouts {
         let d1 = GuestDIMM(id: "d1", size: 256 * .MiB, address: 0x1_5000_0000)   // a 128 MiB gap after d0
         return GuestLayout(
             name: name, architecture: .x86_64, firmware: firmware,
-            qemuArguments: ["-machine", "q35", "-cpu", "max,phys-bits=36,vendor=GenuineIntel",
+            qemuArguments: ["-machine", "q35", "-cpu", "host,host-phys-bits=off,phys-bits=36,vendor=GenuineIntel",
                             "-m", "3G,slots=4,maxmem=16G"] + d0.qemuArguments + d1.qemuArguments,
             bootRAM: [range(0, 0xa0000), range(0x10_0000, 0x8000_0000), range(0x1_0000_0000, 0x1_4000_0000)],
             coldDIMMs: [d0, d1],
@@ -42,13 +42,12 @@ enum GuestLayouts {
     }
 
     /// virt (QEMU 7.2 legacy high-memory layout), 2 GiB RAM at 1 GiB: device memory [3G, 3G + 6G + 2×1G);
-    /// the high PCIe MMIO window is [512G, 1T). `pauth-impdef=on` only makes TCG faster (QARMA is slow
-    /// to emulate). AAVMF is needed: 7.2 enables ACPI (and with it pc-dimm) on virt only with firmware.
+    /// the high PCIe MMIO window is [512G, 1T). AAVMF is needed: 7.2 enables ACPI (and with it pc-dimm) on virt only with firmware.
     static var virt: GuestLayout {
         let d0 = GuestDIMM(id: "d0", size: 128 * .MiB, address: 0xc000_0000)
         return GuestLayout(
             name: "virt-aavmf", architecture: .aarch64, firmware: .aavmf,
-            qemuArguments: ["-machine", "virt,gic-version=3", "-cpu", "max,pauth-impdef=on",
+            qemuArguments: ["-machine", "virt,gic-version=3", "-cpu", "max",
                             "-m", "2G,slots=2,maxmem=8G"] + d0.qemuArguments,
             bootRAM: [range(0x4000_0000, 0xc000_0000)],
             coldDIMMs: [d0],

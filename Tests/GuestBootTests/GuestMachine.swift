@@ -41,7 +41,7 @@ final class GuestMachine {
 
         var append = "console=\(layout.architecture.console) memhp_default_state=online panic=-1"
         if hotplugWait { append += " layoutsolve.hotplug=1" }
-        var args = ["-accel", "tcg", "-smp", "1"] + layout.qemuArguments
+        var args = ["-accel", "tcg", "-smp", "1"] + TCGArguments.adapt(layout.qemuArguments, architecture: layout.architecture)
         switch layout.firmware {
         case .seabios:
             break
@@ -51,7 +51,8 @@ final class GuestMachine {
             args += ["-drive", "if=pflash,format=raw,readonly=on,file=\(GuestPrerequisites.ovmfCode)",
                      "-drive", "if=pflash,format=raw,file=\(vars.path)"]
         case .aavmf:
-            args += ["-bios", GuestPrerequisites.aavmfCode]
+            // Solver output for virt already carries -bios when the layout needs firmware.
+            if !args.contains("-bios") { args += ["-bios", GuestPrerequisites.aavmfCode] }
         }
         if layout.largeBARSize > 0 {
             // A sparse file: QEMU creates and ftruncates it; the guest never touches the BAR.
