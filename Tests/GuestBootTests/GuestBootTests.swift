@@ -62,6 +62,29 @@ struct GuestBootTests {
         }
     }
 
+    /// OVMF 2022.11 puts its 32 GiB 64-bit aperture at [32G, 64G) whatever the layout says: with
+    /// phys-bits 35 the 8 GiB BAR lands at 32G, above 2^35; QEMU then publishes no 64-bit window and
+    /// Linux leaves the BAR unassigned. The check must catch that.
+    @Test("q35 + OVMF, tight hole under phys-bits 35: OVMF's own aperture loses the 64-bit BAR",
+          .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .ovmf)))
+    func ovmfApertureOutsideTheHoleFails() throws {
+        let layout = GuestLayouts.q35TightHole(apertureMiB: nil)
+        let result = try GuestBoot.run(layout)
+        print("guest \(layout.name): \(result.summary)")
+        let problems = GuestChecks.problems(result.boot, layout: layout, withHotAdd: false)
+        #expect(problems.contains { $0.hasPrefix("no 64-bit BAR of 0x200000000 bytes above 4 GiB") }, "problems: \(problems)")
+        // Linux says why (drivers/pci/setup-res.c): OVMF's address is outside every window.
+        #expect(result.console.contains("BAR 2 [mem 0x800000000-0x9ffffffff 64bit pref]: can't claim"))
+    }
+
+    /// The same layout with fw_cfg opt/ovmf/X-PciMmio64Mb=8192: OVMF's aperture becomes
+    /// ALIGN(22G, 8G) = [24G, 32G), inside the hole [22G, 32G) and below 2^35.
+    @Test("q35 + OVMF, tight hole with opt/ovmf/X-PciMmio64Mb: the BAR fits",
+          .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .ovmf)))
+    func ovmfApertureSizedToTheHole() throws {
+        _ = try check(GuestLayouts.q35TightHole(apertureMiB: 8192))
+    }
+
     /// The harness itself: a guest that never prints what is awaited times out, and stop() kills
     /// QEMU and removes its files.
     @Test("harness: a guest that does not report in time is killed and cleaned up",

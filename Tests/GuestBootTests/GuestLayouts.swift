@@ -54,6 +54,26 @@ enum GuestLayouts {
             pciHole64: range(512 * .GiB, 1024 * .GiB), physBits: 40, blockSize: 128 * .MiB)
     }
 
+    /// q35 with a tight hole: pci-hole64 [22G, 32G) (10 GiB, room for one 8 GiB BAR at its natural
+    /// alignment, 24G) under phys-bits 35 (32 GiB), as a solver lowering phys-bits to a narrow IOMMU
+    /// would emit. QEMU accepts it (max used GPA = 2^35 - 1). OVMF
+    /// 2022.11 ignores both: it aligns its own 64-bit aperture (32 GiB unless fw_cfg
+    /// `opt/ovmf/X-PciMmio64Mb` says otherwise) to its size above the device memory
+    /// (OvmfPkg/Library/PlatformInitLib/MemDetect.c, PlatformGetFirstNonAddress), i.e. [32G, 64G).
+    /// `apertureMiB` adds that fw_cfg item so the aperture is the hole.
+    static func q35TightHole(apertureMiB: Int?) -> GuestLayout {
+        let d0 = GuestDIMM(id: "d0", size: 128 * .MiB, address: 0x1_4000_0000)
+        var arguments = ["-machine", "q35", "-cpu", "host,host-phys-bits=off,phys-bits=35,vendor=GenuineIntel",
+                         "-m", "3G,slots=4,maxmem=16G", "-global", "q35-pcihost.pci-hole64-size=10G"] + d0.qemuArguments
+        if let apertureMiB { arguments += ["-fw_cfg", "name=opt/ovmf/X-PciMmio64Mb,string=\(apertureMiB)"] }
+        return GuestLayout(
+            name: apertureMiB == nil ? "q35-ovmf-tight" : "q35-ovmf-tight-aperture", architecture: .x86_64, firmware: .ovmf,
+            qemuArguments: arguments,
+            bootRAM: [range(0, 0xa0000), range(0x10_0000, 0x8000_0000), range(0x1_0000_0000, 0x1_4000_0000)],
+            coldDIMMs: [d0],
+            pciHole64: range(22 * .GiB, 32 * .GiB), physBits: 35, blockSize: 128 * .MiB)
+    }
+
     /// The q35 layout with its one DIMM moved 64 MiB off the 128 MiB memory-block boundary. QEMU
     /// accepts it (pc-dimm needs 2 MiB alignment), but Linux refuses to add it
     /// (mm/memory_hotplug.c:check_hotplug_memory_range, "unaligned hotplug range").
