@@ -35,7 +35,7 @@ enum GuestBoot {
             throw GuestMachineError(layout: layout.name, message: "missing prerequisites: \(missing.joined(separator: ", "))"
                                         + " (install with .ci/install-deps)", console: "", stderr: "")
         }
-        let kernel = try GuestKernelFetch.kernel(for: layout.architecture)
+        let kernel = try GuestKernelFetch.kernel(for: layout.architecture, flavour: layout.kernelFlavour)
         let initrd = FileManager.default.temporaryDirectory.appendingPathComponent("layoutsolve-initrd-\(UUID().uuidString).cpio")
         try Initramfs.build(busybox: try Data(contentsOf: kernel.busybox), initScript: Initramfs.initScript).write(to: initrd)
         defer { try? FileManager.default.removeItem(at: initrd) }

@@ -49,7 +49,7 @@ struct GuestBootTests {
     @Test("virt + AAVMF: boot RAM and BAR; DIMMs invisible to Debian's arm64 kernel",
           .enabled(if: GuestPrerequisites.shouldRun(.aarch64, .aavmf)))
     func virtAAVMF() throws {
-        let layout = GuestLayouts.virt
+        let layout = GuestLayouts.virt(cloud: false)
         let result = try GuestBoot.run(layout)
         print("guest \(layout.name): \(result.summary) [\(result.packages.trimmingCharacters(in: .whitespacesAndNewlines))]")
         var withoutDIMMs = layout
@@ -100,6 +100,12 @@ struct GuestBootTests {
         machine.stop()
         #expect(kill(pid, 0) == -1 && errno == ESRCH, "QEMU \(pid) still exists after stop()")
         #expect(!FileManager.default.fileExists(atPath: machine.directory.path))
+    }
+
+    @Test("virt + AAVMF, Debian cloud-arm64 kernel: cold DIMM, planned hot-add, 8 GiB BAR",
+          .enabled(if: GuestPrerequisites.shouldRun(.aarch64, .aavmf)))
+    func virtAAVMFCloudKernel() throws {
+        _ = try check(GuestLayouts.virt(cloud: true))
     }
 
     /// Shows the check can fail: a DIMM 64 MiB off the 128 MiB block boundary is accepted by QEMU

@@ -1,6 +1,6 @@
-// TEMPORARY, minimal: fetches Debian's 6.12 kernel (bookworm-backports) and busybox-static for one
-// architecture with a private apt configuration (the system's apt state is never touched) and
-// caches vmlinuz + busybox under ${XDG_CACHE_HOME:-~/.cache}/layoutsolve/guest-boot-fetch/<arch>/.
+// TEMPORARY, minimal: fetches Debian's 6.12 kernel (bookworm-backports, generic or a flavour such
+// as cloud) and busybox-static for one architecture with a private apt configuration (the system's apt state is never touched) and
+// caches vmlinuz + busybox under ${XDG_CACHE_HOME:-~/.cache}/layoutsolve/guest-boot-fetch/bookworm-backports-[<flavour>-]<arch>/.
 // The rehearsal engine's Debian package fetcher (issue 14) replaces this file once it is merged.
 
 import Foundation
@@ -31,15 +31,18 @@ enum GuestKernelFetch {
 
     /// Cached files, fetched when absent. Keyed by architecture and suite: delete the directory to
     /// pick up a newer backports kernel.
-    static func kernel(for architecture: GuestArchitecture) throws -> GuestKernel {
+    /// `flavour` is Debian's kernel flavour prefix ("cloud" for linux-image-cloud-arm64), nil for
+    /// the generic one.
+    static func kernel(for architecture: GuestArchitecture, flavour: String? = nil) throws -> GuestKernel {
         let arch = debianArchitecture(architecture)
-        let dir = cacheRoot.appendingPathComponent("bookworm-backports-\(arch)")
+        let flavoured = flavour.map { "\($0)-\(arch)" } ?? arch
+        let dir = cacheRoot.appendingPathComponent("bookworm-backports-\(flavoured)")
         let result = GuestKernel(kernel: dir.appendingPathComponent("vmlinuz"),
                                  busybox: dir.appendingPathComponent("busybox"),
                                  packages: (try? String(contentsOf: dir.appendingPathComponent("packages"), encoding: .utf8)) ?? "")
         if FileManager.default.fileExists(atPath: dir.appendingPathComponent("packages").path) { return result }
 
-        let work = cacheRoot.appendingPathComponent("work-\(arch)-\(getpid())")
+        let work = cacheRoot.appendingPathComponent("work-\(flavoured)-\(getpid())")
         try? FileManager.default.removeItem(at: work)
         defer { try? FileManager.default.removeItem(at: work) }
         for sub in ["state/lists/partial", "cache/archives/partial", "etc/preferences.d", "etc/apt.conf.d", "debs", "root"] {
@@ -68,10 +71,10 @@ enum GuestKernelFetch {
 
         let env = ["APT_CONFIG": w + "/apt.conf"]
         try run(["timeout", "600", "apt-get", "-q", "update"], env: env, in: w, step: "apt-get update")
-        try run(["timeout", "600", "apt-get", "-q", "download", "linux-image-\(arch):\(arch)/bookworm-backports", "busybox-static:\(arch)"],
-                env: env, in: w + "/debs", step: "apt-get download linux-image-\(arch)")
+        try run(["timeout", "600", "apt-get", "-q", "download", "linux-image-\(flavoured):\(arch)/bookworm-backports", "busybox-static:\(arch)"],
+                env: env, in: w + "/debs", step: "apt-get download linux-image-\(flavoured)")
         let debs = try FileManager.default.contentsOfDirectory(atPath: w + "/debs")
-        guard let meta = debs.first(where: { $0.hasPrefix("linux-image-\(arch)_") }),
+        guard let meta = debs.first(where: { $0.hasPrefix("linux-image-\(flavoured)_") }),
               let busybox = debs.first(where: { $0.hasPrefix("busybox-static_") }) else {
             throw GuestFetchError(step: "apt-get download", output: debs.joined(separator: " "))
         }

@@ -63,6 +63,8 @@ struct GuestLayout {
     /// Size of the ivshmem-plain BAR the harness adds to see where the firmware puts a large 64-bit
     /// BAR (0 = none).
     var largeBARSize: UInt64 = 8 << 30
+    /// Debian kernel flavour (nil: generic linux-image-<arch>; "cloud": linux-image-cloud-<arch>).
+    var kernelFlavour: String? = nil
 
     var coldDIMMRanges: [AddressRange] { coldDIMMs.compactMap(\.range) }
     var hotAddRanges: [AddressRange] { hotAddDIMMs.compactMap(\.range) }

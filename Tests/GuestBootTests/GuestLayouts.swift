@@ -43,15 +43,22 @@ enum GuestLayouts {
 
     /// virt (QEMU 7.2 legacy high-memory layout), 2 GiB RAM at 1 GiB: device memory [3G, 3G + 6G + 2×1G);
     /// the high PCIe MMIO window is [512G, 1T). AAVMF is needed: 7.2 enables ACPI (and with it pc-dimm) on virt only with firmware.
-    static var virt: GuestLayout {
+    /// `cloud`: Debian's linux-image-cloud-arm64, built with CONFIG_ACPI_HOTPLUG_MEMORY=y (the generic
+    /// arm64 flavour is not), so DIMMs and the planned hot-add reach the guest.
+    static func virt(cloud: Bool) -> GuestLayout {
         let d0 = GuestDIMM(id: "d0", size: 128 * .MiB, address: 0xc000_0000)
-        return GuestLayout(
-            name: "virt-aavmf", architecture: .aarch64, firmware: .aavmf,
+        var layout = GuestLayout(
+            name: cloud ? "virt-aavmf-cloud" : "virt-aavmf", architecture: .aarch64, firmware: .aavmf,
             qemuArguments: ["-machine", "virt,gic-version=3", "-cpu", "max",
                             "-m", "2G,slots=2,maxmem=8G"] + d0.qemuArguments,
             bootRAM: [range(0x4000_0000, 0xc000_0000)],
             coldDIMMs: [d0],
             pciHole64: range(512 * .GiB, 1024 * .GiB), physBits: 40, blockSize: 128 * .MiB)
+        if cloud {
+            layout.kernelFlavour = "cloud"
+            layout.hotAddDIMMs = [GuestDIMM(id: "h0", size: 256 * .MiB, address: 0xd000_0000)]
+        }
+        return layout
     }
 
     /// q35 with a tight hole: pci-hole64 [22G, 32G) (10 GiB, room for one 8 GiB BAR at its natural
