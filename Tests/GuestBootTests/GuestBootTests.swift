@@ -85,6 +85,22 @@ struct GuestBootTests {
         _ = try check(GuestLayouts.q35TightHole(apertureMiB: 8192))
     }
 
+    /// Boot memory ending at or above 64 GiB: the guest uses 2 GiB memory blocks, so a 1 GiB DIMM
+    /// (the solver's DIMM unit) is refused while a 2 GiB one at a 2 GiB boundary comes online.
+    @Test("q35 + SeaBIOS, 66 GiB: 2 GiB memory blocks refuse a 1 GiB DIMM",
+          .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .seabios)))
+    func largeGuestUsesTwoGiBBlocks() throws {
+        let layout = GuestLayouts.q35Large
+        let result = try GuestBoot.run(layout)
+        print("guest \(layout.name): \(result.summary)")
+        let problems = GuestChecks.problems(result.boot, layout: layout, withHotAdd: false)
+        let d1 = try #require(layout.coldDIMMs.last?.range)
+        #expect(result.boot.blockSize == 2 * .GiB)
+        #expect(problems.count == 1 && problems.first?.hasPrefix("layout RAM \(d1) is not System RAM") == true,
+                "expected only the 1 GiB DIMM \(d1) to be missing; problems: \(problems)")
+        #expect(result.console.contains("Block size [0x80000000] unaligned hotplug range: start 0x1180000000, size 0x40000000"))
+    }
+
     /// The harness itself: a guest that never prints what is awaited times out, and stop() kills
     /// QEMU and removes its files.
     @Test("harness: a guest that does not report in time is killed and cleaned up",

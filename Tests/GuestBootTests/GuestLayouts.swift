@@ -81,6 +81,25 @@ enum GuestLayouts {
             pciHole64: range(22 * .GiB, 32 * .GiB), physBits: 35, blockSize: 128 * .MiB)
     }
 
+    /// A large q35 guest: 66 GiB (2 GiB low, 64 GiB at 4 GiB), so boot memory ends at 68 GiB, at or
+    /// above 64 GiB: Linux then picks the largest block size up to 2 GiB that divides the end of boot
+    /// memory (arch/x86/mm/init_64.c:probe_memory_block_size), here 2 GiB. d0 (2 GiB at 68G) fits
+    /// that; d1 (1 GiB at 70G, the solver's 1 GiB DIMM unit) does not. `reserve=off` so that QEMU's
+    /// 66 GiB mapping is not refused by the host's overcommit heuristic; the guest touches ~1.5 GiB.
+    static var q35Large: GuestLayout {
+        let d0 = GuestDIMM(id: "d0", size: 2 * .GiB, address: 68 * .GiB)
+        let d1 = GuestDIMM(id: "d1", size: 1 * .GiB, address: 70 * .GiB)
+        return GuestLayout(
+            name: "q35-seabios-large", architecture: .x86_64, firmware: .seabios,
+            qemuArguments: ["-machine", "q35,memory-backend=ram0", "-cpu", "host,host-phys-bits=off,phys-bits=40,vendor=GenuineIntel",
+                            "-object", "memory-backend-ram,id=ram0,size=66G,reserve=off",
+                            "-m", "66G,slots=2,maxmem=69G"] + d0.qemuArguments + d1.qemuArguments,
+            bootRAM: [range(0, 0xa0000), range(0x10_0000, 0x8000_0000), range(0x1_0000_0000, 68 * .GiB)],
+            coldDIMMs: [d0, d1],
+            // device memory [68G, 68G + 3G + 2×1G) = [68G, 73G); hole64 [73G, 73G + 32G).
+            pciHole64: range(73 * .GiB, 105 * .GiB), physBits: 40, blockSize: 2 * .GiB)
+    }
+
     /// The q35 layout with its one DIMM moved 64 MiB off the 128 MiB memory-block boundary. QEMU
     /// accepts it (pc-dimm needs 2 MiB alignment), but Linux refuses to add it
     /// (mm/memory_hotplug.c:check_hotplug_memory_range, "unaligned hotplug range").
