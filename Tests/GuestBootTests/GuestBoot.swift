@@ -29,7 +29,7 @@ enum GuestBoot {
     static let hotplugTimeout: TimeInterval = 120
     static let exitTimeout: TimeInterval = 60
 
-    static func run(_ layout: GuestLayout) throws -> GuestBootResult {
+    static func run(_ layout: GuestBootLayout) throws -> GuestBootResult {
         let missing = GuestPrerequisites.missing(layout.architecture, layout.firmware)
         guard missing.isEmpty else {
             throw GuestMachineError(layout: layout.name, message: "missing prerequisites: \(missing.joined(separator: ", "))"

@@ -11,7 +11,7 @@ import Testing
 
 @Suite("Guest boots a layout", .serialized, .timeLimit(.minutes(10)))
 struct GuestBootTests {
-    private func check(_ layout: GuestLayout) throws -> GuestBootResult {
+    private func check(_ layout: GuestBootLayout) throws -> GuestBootResult {
         let result = try GuestBoot.run(layout)
         print("guest \(layout.name): \(result.summary) [\(result.packages.trimmingCharacters(in: .whitespacesAndNewlines))]")
         let bootProblems = GuestChecks.problems(result.boot, layout: layout, withHotAdd: false)

@@ -11,7 +11,7 @@ enum GuestChecks {
     static let maximumFirmwareCarveOut: UInt64 = 64 * .MiB
 
     /// Every problem the report shows for `layout`; `withHotAdd` includes the hot-added DIMMs.
-    static func problems(_ report: GuestReport, layout: GuestLayout, withHotAdd: Bool) -> [String] {
+    static func problems(_ report: GuestReport, layout: GuestBootLayout, withHotAdd: Bool) -> [String] {
         var problems: [String] = []
         let dimms = layout.coldDIMMRanges + (withHotAdd ? layout.hotAddRanges : [])
         let predicted = normalize(layout.bootRAM + dimms)
@@ -73,8 +73,8 @@ enum GuestChecks {
     }
 
     /// Sorted, with overlapping or adjacent ranges merged.
-    static func normalize(_ ranges: [AddressRange]) -> [AddressRange] {
-        var out: [AddressRange] = []
+    static func normalize(_ ranges: [GuestRange]) -> [GuestRange] {
+        var out: [GuestRange] = []
         for r in ranges.sorted() {
             if let last = out.last, last.last == .max || r.first <= last.last + 1 {
                 out[out.count - 1].last = max(last.last, r.last)
@@ -86,16 +86,16 @@ enum GuestChecks {
     }
 
     /// Bytes of `a` not in `b`.
-    static func subtract(_ a: [AddressRange], _ b: [AddressRange]) -> [AddressRange] {
-        var result: [AddressRange] = []
+    static func subtract(_ a: [GuestRange], _ b: [GuestRange]) -> [GuestRange] {
+        var result: [GuestRange] = []
         for r in normalize(a) {
             var pieces = [r]
             for cut in normalize(b) {
-                pieces = pieces.flatMap { p -> [AddressRange] in
+                pieces = pieces.flatMap { p -> [GuestRange] in
                     if cut.last < p.first || cut.first > p.last { return [p] }
-                    var left: [AddressRange] = []
-                    if cut.first > p.first { left.append(AddressRange(first: p.first, last: cut.first - 1)) }
-                    if cut.last < p.last { left.append(AddressRange(first: cut.last + 1, last: p.last)) }
+                    var left: [GuestRange] = []
+                    if cut.first > p.first { left.append(GuestRange(first: p.first, last: cut.first - 1)) }
+                    if cut.last < p.last { left.append(GuestRange(first: cut.last + 1, last: p.last)) }
                     return left
                 }
             }
@@ -104,7 +104,7 @@ enum GuestChecks {
         return result
     }
 
-    static func occupants(of range: AddressRange, in report: GuestReport) -> String {
+    static func occupants(of range: GuestRange, in report: GuestReport) -> String {
         let hits = report.iomem.filter { $0.depth == 0 && $0.range.last >= range.first && $0.range.first <= range.last }
         return hits.isEmpty ? "nothing" : hits.map { "\($0.range) \($0.name)" }.joined(separator: ", ")
     }

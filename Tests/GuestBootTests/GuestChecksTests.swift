@@ -112,8 +112,8 @@ struct GuestChecksTests {
         let r = try report()
         #expect(r.blockSize == 128 * .MiB)
         #expect(r.blocks.count == 27 && r.blocks.allSatisfy(\.online))
-        #expect(r.systemRAM.contains(AddressRange(first: 0x1_5000_0000, last: 0x1_5fff_ffff)))
-        #expect(r.pci.contains { $0.is64Bit && $0.range == AddressRange(first: 0x6_0000_0000, last: 0x7_ffff_ffff) })
+        #expect(r.systemRAM.contains(GuestRange(first: 0x1_5000_0000, last: 0x1_5fff_ffff)))
+        #expect(r.pci.contains { $0.is64Bit && $0.range == GuestRange(first: 0x6_0000_0000, last: 0x7_ffff_ffff) })
         #expect(!r.iomem.contains { $0.name.contains("late message") })
         #expect(GuestChecks.problems(r, layout: layout, withHotAdd: false) == [])
     }
@@ -148,7 +148,7 @@ struct GuestChecksTests {
 
     @Test func barOutsideTheHoleOrAbovePhysBits() throws {
         var l = layout
-        l.pciHole64 = AddressRange(first: 22 * .GiB, last: 24 * .GiB - 1)
+        l.pciHole64 = GuestRange(first: 22 * .GiB, last: 24 * .GiB - 1)
         l.physBits = 34
         let problems = GuestChecks.problems(try report(), layout: l, withHotAdd: false)
         #expect(problems.contains("BAR 1 of 0000:00:01.0 at 0x600000000-0x7ffffffff is outside pci-hole64 0x580000000-0x5ffffffff"))
@@ -157,7 +157,7 @@ struct GuestChecksTests {
 
     @Test func tooMuchBootRAMKeptByFirmware() throws {
         var l = layout
-        l.bootRAM[1] = AddressRange(first: 0x10_0000, last: 0x8fff_ffff)   // claims 256 MiB that are PCI/ECAM in the guest
+        l.bootRAM[1] = GuestRange(first: 0x10_0000, last: 0x8fff_ffff)   // claims 256 MiB that are PCI/ECAM in the guest
         #expect(GuestChecks.problems(try report(), layout: l, withHotAdd: false).contains { $0.hasPrefix("firmware kept 0x") })
     }
 

@@ -19,7 +19,7 @@ struct GuestMachineError: Error, CustomStringConvertible {
 }
 
 final class GuestMachine {
-    let layout: GuestLayout
+    let layout: GuestBootLayout
     let directory: URL
     let commandLine: [String]
     let started = Date()
@@ -33,7 +33,7 @@ final class GuestMachine {
     var stderrPath: URL { directory.appendingPathComponent("stderr.log") }
 
     /// Starts the guest. `hardLimit` is the most the QEMU process may live, whatever happens.
-    init(layout: GuestLayout, kernel: URL, initrd: URL, hotplugWait: Bool, hardLimit: Int = 600) throws {
+    init(layout: GuestBootLayout, kernel: URL, initrd: URL, hotplugWait: Bool, hardLimit: Int = 600) throws {
         self.layout = layout
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("layoutsolve-guest-\(layout.name)-\(UUID().uuidString.prefix(8))")

@@ -11,7 +11,7 @@ struct ReportParseError: Error, CustomStringConvertible {
 }
 
 /// Inclusive range [first, last], as /proc/iomem and sysfs print them.
-struct AddressRange: Equatable, Hashable, Comparable, CustomStringConvertible {
+struct GuestRange: Equatable, Hashable, Comparable, CustomStringConvertible {
     var first: UInt64
     var last: UInt64
     /// Half-open [start, end) with end > start; nil when end is 0 or would not fit.
@@ -24,12 +24,12 @@ struct AddressRange: Equatable, Hashable, Comparable, CustomStringConvertible {
     var description: String { "0x\(String(first, radix: 16))-0x\(String(last, radix: 16))" }
     /// Byte count; nil for the full 2^64 range.
     var size: UInt64? { last - first == UInt64.max ? nil : last - first + 1 }
-    func contains(_ other: AddressRange) -> Bool { first <= other.first && other.last <= last }
-    static func < (a: AddressRange, b: AddressRange) -> Bool { (a.first, a.last) < (b.first, b.last) }
+    func contains(_ other: GuestRange) -> Bool { first <= other.first && other.last <= last }
+    static func < (a: GuestRange, b: GuestRange) -> Bool { (a.first, a.last) < (b.first, b.last) }
 }
 
 struct IOMemEntry: Equatable {
-    var range: AddressRange
+    var range: GuestRange
     var name: String
     /// 0 for top-level entries; nested entries are indented by two spaces per level.
     var depth: Int
@@ -38,7 +38,7 @@ struct IOMemEntry: Equatable {
 struct PCIResource: Equatable {
     var device: String
     var bar: Int
-    var range: AddressRange
+    var range: GuestRange
     var flags: UInt64
     /// Linux include/linux/ioport.h: IORESOURCE_MEM 0x200, IORESOURCE_MEM_64 0x100000.
     var isMemory: Bool { flags & 0x200 != 0 }
@@ -54,14 +54,14 @@ struct MemoryBlock: Equatable {
 struct GuestReport {
     var iomem: [IOMemEntry] = []
     /// /sys/firmware/memmap (x86 only): the firmware's e820 plus hot-added ranges.
-    var firmwareMap: [(range: AddressRange, type: String)] = []
+    var firmwareMap: [(range: GuestRange, type: String)] = []
     var blockSize: UInt64 = 0
     var blocks: [MemoryBlock] = []
     var pci: [PCIResource] = []
     var e820Lines: [String] = []
 
     /// Top-level "System RAM" ranges, sorted.
-    var systemRAM: [AddressRange] {
+    var systemRAM: [GuestRange] {
         iomem.filter { $0.depth == 0 && $0.name == "System RAM" }.map(\.range).sorted()
     }
 
@@ -99,7 +99,7 @@ struct GuestReport {
             let w = line.split(separator: " ", maxSplits: 2)
             guard w.count == 3, let a = Self.hex(w[0]), let b = Self.hex(w[1]), a <= b
             else { throw ReportParseError(section: "memmap", line: line) }
-            firmwareMap.append((AddressRange(first: a, last: b), String(w[2])))
+            firmwareMap.append((GuestRange(first: a, last: b), String(w[2])))
         }
         guard let bs = (s["blocksize"] ?? []).first.flatMap({ Self.hex(Substring($0)) }), bs > 0 else {
             throw ReportParseError(section: "blocksize", line: (s["blocksize"] ?? []).joined(separator: "|"))
@@ -124,7 +124,7 @@ struct GuestReport {
             else { throw ReportParseError(section: "pci", line: line) }
             // sysfs prints unused resources as all zeros.
             if !(a == 0 && b == 0) && a <= b {
-                pci.append(PCIResource(device: device, bar: bar, range: AddressRange(first: a, last: b), flags: f))
+                pci.append(PCIResource(device: device, bar: bar, range: GuestRange(first: a, last: b), flags: f))
             }
             bar += 1
         }
@@ -136,9 +136,9 @@ struct GuestReport {
         return t.isEmpty ? nil : UInt64(t, radix: 16)
     }
 
-    static func hexRange(_ s: String, separator: Character) -> AddressRange? {
+    static func hexRange(_ s: String, separator: Character) -> GuestRange? {
         let parts = s.split(separator: separator)
         guard parts.count == 2, let a = hex(parts[0]), let b = hex(parts[1]), a <= b else { return nil }
-        return AddressRange(first: a, last: b)
+        return GuestRange(first: a, last: b)
     }
 }

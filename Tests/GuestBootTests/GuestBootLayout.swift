@@ -18,7 +18,7 @@ struct GuestDIMM {
     var id: String
     var size: UInt64
     var address: UInt64
-    var range: AddressRange? { address.addingReportingOverflow(size).overflow ? nil : AddressRange(start: address, end: address + size) }
+    var range: GuestRange? { address.addingReportingOverflow(size).overflow ? nil : GuestRange(start: address, end: address + size) }
 }
 
 enum GuestFirmware: CustomStringConvertible {
@@ -38,7 +38,7 @@ enum GuestFirmware: CustomStringConvertible {
     }
 }
 
-struct GuestLayout {
+struct GuestBootLayout {
     var name: String
     var architecture: GuestArchitecture
     var firmware: GuestFirmware
@@ -46,14 +46,14 @@ struct GuestLayout {
     var qemuArguments: [String]
     /// RAM the firmware reports to the guest (boot RAM). Below 4 GiB the firmware may keep some of it
     /// (SeaBIOS/OVMF tables, ACPI NVS): see `GuestChecks.maximumFirmwareCarveOut`.
-    var bootRAM: [AddressRange]
+    var bootRAM: [GuestRange]
     /// Cold-plugged DIMMs; their `-device` arguments are in `qemuArguments`.
     var coldDIMMs: [GuestDIMM]
     /// DIMMs the layout plans to hot-add; the harness adds them over QMP after the first report.
     var hotAddDIMMs: [GuestDIMM] = []
     /// The predicted 64-bit PCI hole, [pc_pci_hole64_start, +pci-hole64-size) on x86, the high
     /// PCIe MMIO window on virt.
-    var pciHole64: AddressRange
+    var pciHole64: GuestRange
     /// The narrowest host IOMMU's address width the layout was made for.
     var physBits: UInt32
     /// The memory block size the solver assumed the guest uses (x86_64: 128 MiB while boot memory
@@ -66,8 +66,8 @@ struct GuestLayout {
     /// Debian kernel flavour (nil: generic linux-image-<arch>; "cloud": linux-image-cloud-<arch>).
     var kernelFlavour: String? = nil
 
-    var coldDIMMRanges: [AddressRange] { coldDIMMs.compactMap(\.range) }
-    var hotAddRanges: [AddressRange] { hotAddDIMMs.compactMap(\.range) }
+    var coldDIMMRanges: [GuestRange] { coldDIMMs.compactMap(\.range) }
+    var hotAddRanges: [GuestRange] { hotAddDIMMs.compactMap(\.range) }
 }
 
 extension GuestDIMM {
