@@ -11,7 +11,7 @@ enum GuestLayouts {
         GuestRange(start: start, end: end) ?? GuestRange(first: 0, last: 0)
     }
 
-    /// q35, 3 GiB: q35 puts 2 GiB low (ram ≥ 0xb0000000) and 1 GiB at 4 GiB. Device memory is
+    /// q35, 3 GiB, two planned hot-adds (512M at 6G, 128M at 6.625G): q35 puts 2 GiB low (ram ≥ 0xb0000000) and 1 GiB at 4 GiB. Device memory is
     /// [5G, 5G + (16G-3G) + 4×1G) = [5G, 22G); pci-hole64 = [22G, 22G + 32G default) = [22G, 54G),
     /// below 2^36 = 64 GiB. Intel vendor so the AMD 1 TiB logic stays out of the way under TCG.
     static func q35(firmware: GuestFirmware, name: String) -> GuestBootLayout {
@@ -23,7 +23,8 @@ enum GuestLayouts {
                             "-m", "3G,slots=4,maxmem=16G"] + d0.qemuArguments + d1.qemuArguments,
             bootRAM: [range(0, 0xa0000), range(0x10_0000, 0x8000_0000), range(0x1_0000_0000, 0x1_4000_0000)],
             coldDIMMs: [d0, d1],
-            hotAddDIMMs: [GuestDIMM(id: "h0", size: 512 * .MiB, address: 0x1_8000_0000)],
+            hotAddDIMMs: [GuestDIMM(id: "h0", size: 512 * .MiB, address: 0x1_8000_0000),
+                          GuestDIMM(id: "h1", size: 128 * .MiB, address: 0x1_a800_0000)],
             pciHole64: range(22 * .GiB, 54 * .GiB), physBits: 36, blockSize: 128 * .MiB)
     }
 

@@ -40,7 +40,7 @@ enum Initramfs {
     /// port cannot be mistaken for data (dmesg lines start with "[").
     /// With `layoutsolve.hotplug=1` on the command line it prints `@@WAITING-FOR-HOTPLUG`, waits
     /// (at most 60 s) until the number of memory blocks changes, i.e. until the host's QMP
-    /// device_add reached the guest through ACPI, lets onlining settle for a second and reports again.
+    /// device_add reached the guest through ACPI, then until it is stable for 2 s, and reports again.
     static let initScript = #"""
     #!/bin/busybox sh
     B=/bin/busybox
@@ -74,7 +74,13 @@ enum Initramfs {
       echo "@@WAITING-FOR-HOTPLUG blocks=$before"
       i=0
       while [ "$(count)" = "$before" ] && [ $i -lt 600 ]; do $B usleep 100000; i=$((i+1)); done
-      $B sleep 1
+      # Several DIMMs arrive one ACPI notification each, and a block is onlined just after its
+      # sysfs directory appears: report once the count has not changed for 2 s.
+      last=$(count); stable=0
+      while [ $stable -lt 20 ] && [ $i -lt 900 ]; do
+        $B usleep 100000; i=$((i+1)); now=$(count)
+        if [ "$now" = "$last" ]; then stable=$((stable+1)); else stable=0; last=$now; fi
+      done
       report hotplug
       ;;
     esac
