@@ -30,11 +30,18 @@ enum GuestChecks {
             problems.append("firmware memory map has RAM at \(extra) that the layout does not predict")
         }
         // Every predicted byte is RAM, except what firmware keeps of boot RAM below 4 GiB.
+        // What firmware keeps shows up in /proc/iomem under the e820/UEFI type names (Linux
+        // arch/x86/kernel/e820.c:e820_type_to_string, "reserved" on arm64): anything else there,
+        // e.g. the PCI window, means the layout predicted RAM the machine does not have.
+        let firmwareOwned = normalize(report.iomem.filter { $0.depth == 0 && Self.firmwareNames.contains($0.name) }.map(\.range))
         var carvedOut: UInt64 = 0
         for missing in subtract(predicted, ram) {
             let inBootRAMBelow4G = layout.bootRAM.contains { $0.contains(missing) && $0.last < (1 << 32) }
             if inBootRAMBelow4G {
                 carvedOut += missing.size ?? .max
+                for stray in subtract([missing], firmwareOwned) {
+                    problems.append("layout RAM \(stray) is neither System RAM nor kept by firmware in the guest (iomem: \(occupants(of: stray, in: report)))")
+                }
             } else {
                 problems.append("layout RAM \(missing) is not System RAM in the guest (iomem: \(occupants(of: missing, in: report)))")
             }
@@ -71,6 +78,9 @@ enum GuestChecks {
         }
         return problems
     }
+
+    static let firmwareNames: Set<String> = ["Reserved", "reserved", "ACPI Tables", "ACPI Non-volatile Storage",
+                                             "System ROM", "Video ROM", "Adapter ROM"]
 
     /// Sorted, with overlapping or adjacent ranges merged.
     static func normalize(_ ranges: [GuestRange]) -> [GuestRange] {

@@ -161,6 +161,13 @@ struct GuestChecksTests {
         #expect(GuestChecks.problems(try report(), layout: l, withHotAdd: false).contains { $0.hasPrefix("firmware kept 0x") })
     }
 
+    @Test func lowRAMPredictedTooHigh() throws {
+        var l = layout
+        l.bootRAM[1] = GuestRange(first: 0x10_0000, last: 0x807f_ffff)   // 8 MiB into the guest's PCI window
+        let problems = GuestChecks.problems(try report(), layout: l, withHotAdd: false)
+        #expect(problems == ["layout RAM 0x80000000-0x807fffff is neither System RAM nor kept by firmware in the guest (iomem: 0x80000000-0xafffffff PCI Bus 0000:00)"])
+    }
+
     @Test func kvmArgumentsRunUnderTCG() {
         #expect(TCGArguments.adapt(["-machine", "q35,accel=kvm", "-enable-kvm", "-cpu", "host,host-phys-bits=off,phys-bits=39,vendor=GenuineIntel", "-m", "4G"],
                                    architecture: .x86_64)
