@@ -21,6 +21,7 @@ struct GuestBootTests {
             #expect(problems.isEmpty, "\(layout.name) after hot-add:\n\(problems.joined(separator: "\n"))")
             #expect(hotplug.blocks.count > result.boot.blocks.count, "the hot-added DIMM added no memory blocks")
         }
+        for note in GuestChecks.windowProblems(result.boot, layout: layout) { print("guest \(layout.name): NOTE \(note)") }
         return result
     }
 
