@@ -95,7 +95,7 @@ struct GuestBootTests {
         let result = try GuestBoot.run(layout)
         print("guest \(layout.name): \(result.summary)")
         let problems = GuestChecks.problems(result.boot, layout: layout, withHotAdd: false)
-        let d1 = try #require(layout.coldDIMMs.last?.range)
+        let d1 = try #require(layout.coldDIMMs.last).range
         #expect(result.boot.blockSize == 2 * .GiB)
         #expect(problems.count == 1 && problems.first?.hasPrefix("layout RAM \(d1) is not System RAM") == true,
                 "expected only the 1 GiB DIMM \(d1) to be missing; problems: \(problems)")
@@ -134,7 +134,7 @@ struct GuestBootTests {
         let result = try GuestBoot.run(layout)
         print("guest \(layout.name): \(result.summary)")
         let problems = GuestChecks.problems(result.boot, layout: layout, withHotAdd: false)
-        let dimm = try #require(layout.coldDIMMs.first?.range)
+        let dimm = try #require(layout.coldDIMMs.first).range
         #expect(problems.contains { $0.hasPrefix("layout RAM \(dimm) is not System RAM") },
                 "expected the misaligned DIMM \(dimm) to be missing; problems: \(problems)")
         // The guest says why (mm/memory_hotplug.c).

@@ -38,7 +38,8 @@ enum GuestChecks {
         for missing in subtract(predicted, ram) {
             let inBootRAMBelow4G = layout.bootRAM.contains { $0.contains(missing) && $0.last < (1 << 32) }
             if inBootRAMBelow4G {
-                carvedOut += missing.size ?? .max
+                let (sum, overflow) = carvedOut.addingReportingOverflow(missing.size ?? .max)
+                carvedOut = overflow ? .max : sum
                 for stray in subtract([missing], firmwareOwned) {
                     problems.append("layout RAM \(stray) is neither System RAM nor kept by firmware in the guest (iomem: \(occupants(of: stray, in: report)))")
                 }
