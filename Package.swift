@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "LayoutSolver", targets: ["LayoutSolver"]),
+        .library(name: "LayoutRehearsal", targets: ["LayoutRehearsal"]),
         .executable(name: "layoutsolve", targets: ["layoutsolve"]),
     ],
     dependencies: [
@@ -56,6 +57,11 @@ let package = Package(
         .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver", "FleetGenerator"], path: "Tests/LayoutSolverTests", exclude: ["Fixtures"]),
         // Runs the built `layoutsolve` binary: exit codes, streams and files as a user sees them.
         .testTarget(name: "CLITests", dependencies: ["layoutsolve"], path: "Tests/CLITests"),
+        // Boots Debian's kernel as the guest of a layout under TCG (slow; LAYOUTSOLVE_SKIP_SLOW_TESTS=1 skips).
+        .testTarget(name: "GuestBootTests", path: "Tests/GuestBootTests"),
+        // Rehearses layouts against a real Linux VFIO in a TCG virtual host (issue 14); Foundation only.
+        .target(name: "LayoutRehearsal", path: "Sources/LayoutRehearsal"),
+        .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal"], path: "Tests/RehearsalTests"),
         .testTarget(
             name: "QEMUIntegrationTests",
             dependencies: ["LayoutSolver", "FleetGenerator"],
