@@ -1,7 +1,7 @@
 // The layouts the guest tests boot, written as QEMU arguments plus the RAM the layout predicts.
-// Derivations follow docs in /work/shared/domain/qemu-layout.md (QEMU 7.2 hw/i386/pc.c,
-// pc_q35.c, pc_piix.c, hw/arm/virt.c). DIMMs sit at 128 MiB granularity, the finest the solver
-// emits for a guest whose memory block is 128 MiB.
+// Derivations follow QEMUMemoryLayout.md in LayoutSolver.docc (QEMU 7.2 hw/i386/pc.c,
+// pc_q35.c, pc_piix.c, hw/arm/virt.c). DIMMs sit at 128 MiB granularity, the guest's own memory
+// block below 64 GiB of boot memory: finer than the whole GiB the solver emits today.
 
 import Foundation
 
