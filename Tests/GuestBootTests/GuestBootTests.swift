@@ -140,4 +140,27 @@ struct GuestBootTests {
         // The guest says why (mm/memory_hotplug.c).
         #expect(result.console.contains("unaligned hotplug range"))
     }
+
+    // The solver's own layouts: what users get is what the guest sees.
+
+    @Test("solver's q35 layout + SeaBIOS: a DIMM past a firmware hole, a planned hot-add",
+          .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .seabios)))
+    func solverQ35SeaBIOS() throws {
+        _ = try check(try SolverLayouts.q35(firmware: .seabios))
+    }
+
+    @Test("solver's q35 layout + OVMF", .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .ovmf)))
+    func solverQ35OVMF() throws {
+        _ = try check(try SolverLayouts.q35(firmware: .ovmf))
+    }
+
+    @Test("solver's pc layout + SeaBIOS", .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .seabios)))
+    func solverPCSeaBIOS() throws {
+        _ = try check(try SolverLayouts.pc())
+    }
+
+    @Test("solver's virt layout + AAVMF, cloud-arm64 kernel", .enabled(if: GuestPrerequisites.shouldRun(.aarch64, .aavmf)))
+    func solverVirtAAVMF() throws {
+        _ = try check(try SolverLayouts.virt())
+    }
 }
