@@ -63,7 +63,7 @@ package enum FleetLint {
     /// Sysfs prints hardware and software MSI regions alike as `msi`. On arm64 the SMMU drivers'
     /// software window is MSI_IOVA_BASE 0x8000000, MSI_IOVA_LENGTH 1 MiB, so a profile copied
     /// from sysfs shows exactly this; typed `msi` it is treated as a fixed doorbell.
-    package static let armSoftwareMSI = AddressRange(start: 0x800_0000, size: 0x10_0000)!
+    package static let armSoftwareMSI = AddressRange(constantStart: 0x800_0000, size: 0x10_0000)
 
     package static func softwareMSIHeuristic(_ profile: HostProfile, warn: (String, String, String) -> Void) {
         guard profile.arch == .aarch64 else { return }

@@ -5,11 +5,11 @@ import LayoutCore
 package enum MSIClassifier {
     /// `IOAPIC_RANGE_START..IOAPIC_RANGE_END` (Intel) and `MSI_RANGE_START..MSI_RANGE_END` (AMD):
     /// defined by the x86 processor, the same on every x86 host.
-    package static let x86InterruptWindow = AddressRange(start: 0xfee0_0000, last: 0xfeef_ffff)!
+    package static let x86InterruptWindow = AddressRange(spanning: 0xfee0_0000, 0xfeef_ffff)
 
     /// `MSI_IOVA_BASE` / `MSI_IOVA_LENGTH` of the Arm SMMU drivers (and virtio-iommu): the software
     /// window, fixed upstream (a module parameter to move it was rejected in 2020).
-    package static let armSoftwareWindow = AddressRange(start: 0x800_0000, size: 0x10_0000)!
+    package static let armSoftwareWindow = AddressRange(constantStart: 0x800_0000, size: 0x10_0000)
 
     /// The profile type of one sysfs region. Only `msi` needs deciding: x86 IOMMU drivers report
     /// no software window, and on arm64 only the exact 1 MiB window at 0x8000000 is software;
