@@ -131,7 +131,7 @@ package struct MemoryMapModel {
         var stretches: [Stretch] = []
         for (index, start) in starts.enumerated() {
             let last = index + 1 < starts.count ? starts[index + 1] - 1 : axisLast
-            let range = AddressRange(start: start, last: last)!
+            let range = AddressRange(spanning: start, last)
             let used = layout.regions.contains { $0.range.contains(start) }
                 || lanes.contains { lane in lane.marks.contains { $0.range.contains(start) } }
             stretches.append(Stretch(range: range, isEmpty: !used))

@@ -52,7 +52,7 @@ extension MachinePlanner {
             }
             let ramCeiling = scenario.ceiling - reserveAbove
             guard let input = planInput(scenario: scenario, variant: variant, ramCeiling: ramCeiling) else {
-                return .failure(.init(message: "\(scenario): guest RAM cannot start where it must", hosts: [], holes: fleet.holes(overlapping: AddressRange(start: scenario.aboveStart, last: scenario.aboveStart)!) + fleet.holes(overlapping: AddressRange(start: 0, last: 0)!), family: .hostHole))
+                return .failure(.init(message: "\(scenario): guest RAM cannot start where it must", hosts: [], holes: fleet.holes(overlapping: AddressRange(spanning: scenario.aboveStart, scenario.aboveStart)) + fleet.holes(overlapping: AddressRange(spanning: 0, 0)), family: .hostHole))
             }
             let started = Date()
             let mip = PlacementMIP(input: input, options: mipOptions(options), backend: options.backend, deadline: deadline)

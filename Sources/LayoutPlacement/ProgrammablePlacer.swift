@@ -30,7 +30,7 @@ package enum ProgrammablePlacer {
                 // Keep the default (or the first place free of every host hole) out of the guest's DMA targets.
                 let wanted = window.defaultBase.flatMap { AddressRange(start: $0, size: window.size) }
                     ?? lowestFreeWindow(window, avoiding: fleet.forbidden)
-                    ?? AddressRange(start: window.within.start, size: window.size)!
+                    ?? AddressRange(constantStart: window.within.start, size: window.size)
                 return .needsReservation(Hole(range: wanted, host: host.name, reason: .programmableWindow, note: window.note, path: window.path))
             }
         }

@@ -2,8 +2,8 @@ import LayoutCore
 /// The `note` of a probed region: what the region is, how its type was decided, and which
 /// groups listed it, so a reader of the profile can check it against the host.
 package enum RegionNotes {
-    package static let isaBridge = AddressRange(start: 0, last: 0xff_ffff)!
-    package static let amdHyperTransport = AddressRange(start: 0xfd_0000_0000, last: 0xff_ffff_ffff)!
+    package static let isaBridge = AddressRange(spanning: 0, 0xff_ffff)
+    package static let amdHyperTransport = AddressRange(spanning: 0xfd_0000_0000, 0xff_ffff_ffff)
 
     package static func note(for region: ProbedRegion, arch: HostProfile.Architecture, kind: IOMMUKind, allRegions: [ProbedRegion]) -> String {
         let groups = (region.groups.count == 1 ? "group " : "groups ") + IOMMUGroups.compact(region.groups)

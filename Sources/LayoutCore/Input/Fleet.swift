@@ -53,6 +53,9 @@ package struct Fleet: Sendable {
     /// Validates the set and merges the hosts' holes; hosts are sorted by name so file order never matters.
     package init(hosts: [HostProfile], strictRelaxable: Bool = false) throws {
         guard !hosts.isEmpty else { throw InputError(source: "--hosts", message: "no host profiles given; a layout needs at least one host") }
+        if let problems = Optional(hosts.flatMap { $0.invariantViolations() }), !problems.isEmpty {
+            throw problems.count == 1 ? problems[0] as Error : InputErrors(errors: problems)
+        }
         var seen: [String: HostProfile] = [:]
         for host in hosts {
             if let earlier = seen[host.name] {
@@ -68,16 +71,16 @@ package struct Fleet: Sendable {
         }
         self.holes = holes.sorted { ($0.range, $0.host) < ($1.range, $1.host) }
         self.forbidden = AddressSet(holes.map(\.range))
-        self.minCPUPhysBits = self.hosts.map(\.cpuPhysBits).min()!
-        self.minIOMMUBits = self.hosts.map(\.iommuAddressBits).min()!
+        self.minCPUPhysBits = self.hosts.map(\.cpuPhysBits).min() ?? 0
+        self.minIOMMUBits = self.hosts.map(\.iommuAddressBits).min() ?? 0
     }
 
     private init(hosts: [HostProfile], holes: [Hole], strictRelaxable: Bool) {
         self.hosts = hosts
         self.holes = holes.sorted { ($0.range, $0.host) < ($1.range, $1.host) }
         self.forbidden = AddressSet(holes.map(\.range))
-        self.minCPUPhysBits = hosts.map(\.cpuPhysBits).min()!
-        self.minIOMMUBits = hosts.map(\.iommuAddressBits).min()!
+        self.minCPUPhysBits = hosts.map(\.cpuPhysBits).min() ?? 0
+        self.minIOMMUBits = hosts.map(\.iommuAddressBits).min() ?? 0
         self.strictRelaxable = strictRelaxable
     }
 
@@ -91,12 +94,12 @@ package struct Fleet: Sendable {
             holes.append(Hole(range: region.range, host: host.name, reason: .reserved(region.type), note: region.note, path: region.path))
         }
         if let usable = host.iovaRanges {
-            for gap in AddressSet(usable).gaps(within: AddressRange(start: 0, last: .max)!) {
+            for gap in AddressSet(usable).gaps(within: AddressRange(spanning: 0, .max)) {
                 holes.append(Hole(range: gap, host: host.name, reason: .outsideIOVARanges, path: "$.iova_ranges"))
             }
         }
         if let limit = Sizes.limit(bits: host.iommuAddressBits) {
-            holes.append(Hole(range: AddressRange(start: limit, last: .max)!, host: host.name, reason: .beyondIOMMUWidth(bits: host.iommuAddressBits), path: "$.iommu.address_bits"))
+            holes.append(Hole(range: AddressRange(spanning: limit, .max), host: host.name, reason: .beyondIOMMUWidth(bits: host.iommuAddressBits), path: "$.iommu.address_bits"))
         }
         return holes
     }

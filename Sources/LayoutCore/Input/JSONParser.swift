@@ -236,7 +236,7 @@ package struct JSONParser {
                 default:
                     throw SyntaxError(line: line, message: "unknown escape '\\\(Character(UnicodeScalar(escape)))' in a string")
                 }
-                utf8.append(contentsOf: UTF8.encode(scalar)!)
+                utf8.append(contentsOf: scalar.utf8)
                 runStart = index
             default:
                 if byte < 0x20 { throw SyntaxError(line: line, message: "a control character inside a string (strings cannot span lines)") }

@@ -13,7 +13,7 @@ package struct AddressSet: Equatable, Sendable, CustomStringConvertible {
             // Merging touching ranges as well as overlapping ones keeps "the gap between two holes"
             // well-defined: a gap is never empty.
             if let lastRange = merged.last, lastRange.end.map({ range.start <= $0 }) ?? true {
-                merged[merged.count - 1] = AddressRange(start: lastRange.start, last: max(lastRange.last, range.last))!
+                merged[merged.count - 1] = AddressRange(spanning: lastRange.start, max(lastRange.last, range.last))
             } else {
                 merged.append(range)
             }

@@ -147,7 +147,7 @@ package enum QEMUArgumentParser {
             if pieces.count == 2, let whole = UInt64(pieces[0]), !pieces[1].isEmpty, pieces[1].allSatisfy({ $0.isASCII && $0.isNumber }), pieces[1].count <= 9 {
                 var fraction: UInt64 = 0
                 var scale: UInt64 = 1
-                for digit in pieces[1] { fraction = fraction * 10 + UInt64(String(digit))!; scale *= 10 }
+                for digit in pieces[1] { fraction = fraction * 10 + UInt64(digit.wholeNumberValue ?? 0); scale *= 10 }
                 let (wholeBytes, overflow) = whole.multipliedReportingOverflow(by: unit)
                 let fractionBytes = unit / scale * fraction + (unit % scale) * fraction / scale
                 if !overflow, case (let total, false) = wholeBytes.addingReportingOverflow(fractionBytes) { return total }

@@ -43,5 +43,5 @@ package enum PCConstants {
     package static let firmwareWindowStart: UInt64 = 0xff00_0000
     /// The ROM window (pc.rom and the isa-bios alias) that a paused q35 shows instead of RAM in its
     /// flat view; 0xa0000-0xbffff still shows pc.ram with -nodefaults (seen on QEMU 7.2.22).
-    package static let romWindow = AddressRange(start: 0xc0000, last: 0xfffff)!
+    package static let romWindow = AddressRange(spanning: 0xc0000, 0xfffff)
 }

@@ -12,7 +12,7 @@ package struct PCExplainer {
 
     package func explain(_ failures: [NoLayoutExists.Conflict]) -> NoLayoutExists {
         var conflicts: [NoLayoutExists.Conflict] = []
-        let atZero = fleet.holes(overlapping: AddressRange(start: 0, last: 0)!)
+        let atZero = fleet.holes(overlapping: AddressRange(spanning: 0, 0))
         if !atZero.isEmpty {
             conflicts.append(.init(
                 message: "guest RAM always starts at address 0 (QEMU maps ram-below-4g there), but these hosts cannot DMA-map address 0",
@@ -50,7 +50,7 @@ package struct PCExplainer {
         let ceiling = vendorNeutral ? min(cpuLimit, C.AMD_HT_START) : cpuLimit
         let aboveLimit = ceiling > tailRoom ? min(dmaLimit, ceiling - tailRoom) : 0
         let aboveRoom = aboveLimit > C.above4GStartDefault
-            ? fleet.forbidden.freeBytes(within: AddressRange(start: C.above4GStartDefault, last: aboveLimit - 1)!, alignment: unit) : 0
+            ? fleet.forbidden.freeBytes(within: AddressRange(spanning: C.above4GStartDefault, aboveLimit - 1), alignment: unit) : 0
         let room = lowRoom + aboveRoom
         if spec.ram > room {
             let inside = fleet.holes.filter { $0.range.start < dmaLimit && $0.range.last >= C.above4GStartDefault && $0.reason != .beyondIOMMUWidth(bits: fleet.minIOMMUBits) }

@@ -90,10 +90,16 @@ package enum PCMachineModel {
         guard let hole64 = AddressRange(start: hole64Start, last: hole64End - 1) else {
             throw QEMURejection("pci-hole64-size must be larger than 0")
         }
+        // hw/pci-host/i440fx.c i440fx_init / q35.c: range_set_bounds(&pci_hole, below_4g_mem_size,
+        // IO_APIC_DEFAULT_ADDRESS - 1) asserts lob <= upb + 1, so QEMU aborts when low RAM runs into the
+        // I/O APIC; at exactly 0xfec00000 the hole is empty, which this model (a non-empty pci-hole32) declines.
+        guard below < C.IO_APIC_DEFAULT_ADDRESS, let hole32 = AddressRange(start: below, last: C.IO_APIC_DEFAULT_ADDRESS - 1) else {
+            throw QEMURejection("RAM below 4 GiB (\(Hex.format(below))) reaches the I/O APIC at \(Hex.format(C.IO_APIC_DEFAULT_ADDRESS)): no 32-bit PCI hole is left (QEMU's i440fx_init/q35 range_set_bounds assertion); lower max-ram-below-4g or -m")
+        }
         return PCDerivation(
             below4GSize: below, above4GStart: aboveStart, above4GSize: aboveSize, deviceMemory: deviceMemory, dimms: dimms,
             plannedDIMMs: Array(plugged.dropFirst(knobs.dimms.count)),
-            pciHole32: AddressRange(start: below, last: C.IO_APIC_DEFAULT_ADDRESS - 1)!, pciHole64: hole64, maxUsedGPA: maxUsed,
+            pciHole32: hole32, pciHole64: hole64, maxUsedGPA: maxUsed,
             relocatedAbove1TiB: relocated, reservesAMDHyperTransport: reservesHT, warnings: warnings)
     }
 

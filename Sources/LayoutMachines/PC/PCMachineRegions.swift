@@ -12,15 +12,15 @@ extension PCMachineModel {
         if chipset == .q35 && derivation.pciHole32.start <= C.MCH_HOST_BRIDGE_PCIEXBAR_DEFAULT {
             regions.append(GuestRegion(
                 name: "pcie-mmconfig", kind: .reserved,
-                range: AddressRange(start: C.MCH_HOST_BRIDGE_PCIEXBAR_DEFAULT, size: C.MCH_HOST_BRIDGE_PCIEXBAR_MAX)!, isDMATarget: false))
+                range: AddressRange(constantStart: C.MCH_HOST_BRIDGE_PCIEXBAR_DEFAULT, size: C.MCH_HOST_BRIDGE_PCIEXBAR_MAX), isDMATarget: false))
         }
         regions.append(GuestRegion(
             name: "ioapic-hpet-platform", kind: .reserved,
-            range: AddressRange(start: C.IO_APIC_DEFAULT_ADDRESS, last: C.APIC_DEFAULT_ADDRESS - 1)!, isDMATarget: false))
+            range: AddressRange(spanning: C.IO_APIC_DEFAULT_ADDRESS, C.APIC_DEFAULT_ADDRESS - 1), isDMATarget: false))
         regions.append(GuestRegion(
-            name: "apic-msi", kind: .msi, range: AddressRange(start: C.APIC_DEFAULT_ADDRESS, size: C.APIC_SPACE_SIZE)!, isDMATarget: false))
+            name: "apic-msi", kind: .msi, range: AddressRange(constantStart: C.APIC_DEFAULT_ADDRESS, size: C.APIC_SPACE_SIZE), isDMATarget: false))
         regions.append(GuestRegion(
-            name: "firmware", kind: .firmware, range: AddressRange(start: C.firmwareWindowStart, last: 4 * Sizes.gib - 1)!, isDMATarget: false))
+            name: "firmware", kind: .firmware, range: AddressRange(spanning: C.firmwareWindowStart, 4 * Sizes.gib - 1), isDMATarget: false))
         if let high = derivation.above4G {
             regions.append(GuestRegion(name: "ram-above-4g", kind: .ram, range: high, isDMATarget: true))
         }
@@ -36,7 +36,7 @@ extension PCMachineModel {
         if derivation.reservesAMDHyperTransport {
             regions.append(GuestRegion(
                 name: "amd-ht-reserved", kind: .reserved,
-                range: AddressRange(start: C.AMD_HT_START, last: C.AMD_HT_END)!, isDMATarget: false))
+                range: AddressRange(spanning: C.AMD_HT_START, C.AMD_HT_END), isDMATarget: false))
         }
         regions.append(GuestRegion(name: "pci-hole64", kind: .pciHole64, range: derivation.pciHole64, isDMATarget: p2p))
         return regions.sorted { ($0.range.start, $1.range.last, $0.name) < ($1.range.start, $0.range.last, $1.name) }

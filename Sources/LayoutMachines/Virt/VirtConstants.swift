@@ -3,21 +3,21 @@ import LayoutCore
 /// (hw/arm/virt.c `base_memmap` and `extended_memmap`); runs in QEMUMemoryLayout.md (LayoutSolver.docc), "Arm virt".
 package enum VirtConstants {
     /// VIRT_FLASH: two 64 MiB pflash banks.
-    package static let VIRT_FLASH = AddressRange(start: 0, size: 0x0800_0000)!
+    package static let VIRT_FLASH = AddressRange(constantStart: 0, size: 0x0800_0000)
     /// VIRT_GIC_DIST up to the ITS: distributor, CPU interface, v2m, hypervisor and vCPU interfaces.
-    package static let VIRT_GIC = AddressRange(start: 0x0800_0000, last: 0x0808_ffff)!
+    package static let VIRT_GIC = AddressRange(spanning: 0x0800_0000, 0x0808_ffff)
     /// GICv2m's MSI_SETSPI_NS page, the guest's doorbell with GICv2.
-    package static let VIRT_GIC_V2M_DOORBELL = AddressRange(start: 0x0802_0000, size: 0x1000)!
+    package static let VIRT_GIC_V2M_DOORBELL = AddressRange(constantStart: 0x0802_0000, size: 0x1000)
     /// VIRT_GIC_ITS base 0x08080000; GITS_TRANSLATER is its second 64 KiB page: the guest's doorbell with GICv3.
-    package static let VIRT_GIC_ITS_DOORBELL = AddressRange(start: 0x0809_0000, size: 0x1_0000)!
+    package static let VIRT_GIC_ITS_DOORBELL = AddressRange(constantStart: 0x0809_0000, size: 0x1_0000)
     /// VIRT_GIC_REDIST: 0xF60000 bytes, room for 123 vCPUs.
-    package static let VIRT_GIC_REDIST = AddressRange(start: 0x080a_0000, size: 0x00f6_0000)!
+    package static let VIRT_GIC_REDIST = AddressRange(constantStart: 0x080a_0000, size: 0x00f6_0000)
     /// UART, RTC, fw_cfg, GPIO, SMMU, ACPI devices, virtio-mmio, platform bus, secure memory.
-    package static let platformDevices = AddressRange(start: 0x0900_0000, last: 0x0fff_ffff)!
+    package static let platformDevices = AddressRange(spanning: 0x0900_0000, 0x0fff_ffff)
     /// VIRT_PCIE_MMIO: the 32-bit PCIe window.
-    package static let VIRT_PCIE_MMIO = AddressRange(start: 0x1000_0000, size: 0x2eff_0000)!
+    package static let VIRT_PCIE_MMIO = AddressRange(constantStart: 0x1000_0000, size: 0x2eff_0000)
     /// VIRT_PCIE_PIO.
-    package static let VIRT_PCIE_PIO = AddressRange(start: 0x3eff_0000, size: 0x1_0000)!
+    package static let VIRT_PCIE_PIO = AddressRange(constantStart: 0x3eff_0000, size: 0x1_0000)
     /// VIRT_MEM: RAM always starts at 1 GiB.
     package static let VIRT_MEM_BASE: UInt64 = 0x4000_0000
     /// LEGACY_RAMLIMIT_GB 255: the high IO region never starts below VIRT_MEM + 255 GiB = 256 GiB.

@@ -142,7 +142,7 @@ package struct VirtPlanner: MachinePlanner {
 
     /// No virt layout: say which hosts and holes stand in the way of RAM from 1 GiB.
     package func explain(_ failures: [NoLayoutExists.Conflict]) -> NoLayoutExists {
-        let atBase = fleet.holes(overlapping: AddressRange(start: C.VIRT_MEM_BASE, last: C.VIRT_MEM_BASE)!)
+        let atBase = fleet.holes(overlapping: AddressRange(spanning: C.VIRT_MEM_BASE, C.VIRT_MEM_BASE))
         if !atBase.isEmpty {
             return NoLayoutExists(vmName: spec.name, conflicts: [.init(
                 message: "virt RAM always starts at 0x40000000, but these hosts cannot DMA-map it",
@@ -150,7 +150,7 @@ package struct VirtPlanner: MachinePlanner {
         }
         let dmaBits = min(ipaBits, fleet.minIOMMUBits)
         let limit = Sizes.limit(bits: dmaBits) ?? .max
-        let room = fleet.forbidden.freeBytes(within: AddressRange(start: C.VIRT_MEM_BASE, last: limit - 1)!, alignment: unit)
+        let room = limit > C.VIRT_MEM_BASE ? fleet.forbidden.freeBytes(within: AddressRange(spanning: C.VIRT_MEM_BASE, limit - 1), alignment: unit) : 0
         if spec.ram > room {
             let inside = fleet.holes.filter { $0.range.start < limit && $0.range.last >= C.VIRT_MEM_BASE }
             return NoLayoutExists(vmName: spec.name, conflicts: [.init(

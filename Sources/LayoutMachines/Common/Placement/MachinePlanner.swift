@@ -62,7 +62,7 @@ extension MachinePlanner {
     package func dimmGaps(from bound: UInt64, below ceiling: UInt64) -> [DIMMGap] {
         guard bound < ceiling else { return [] }
         var gaps: [DIMMGap] = []
-        for gap in fleet.forbidden.gaps(within: AddressRange(start: bound, last: ceiling - 1)!) {
+        for gap in fleet.forbidden.gaps(within: AddressRange(spanning: bound, ceiling - 1)) {
             guard let start = try? gap.start.alignedUp(dimmUnit) else { continue }
             let end = (gap.end ?? UInt64.max).alignedDown(dimmUnit)
             guard end > start, end - start >= dimmUnit else { continue }
