@@ -58,7 +58,8 @@ let package = Package(
         .testTarget(
             name: "QEMUIntegrationTests",
             dependencies: ["LayoutSolver"],
-            path: "Tests/QEMUIntegrationTests"
+            path: "Tests/QEMUIntegrationTests",
+            exclude: ["Fixtures"]
         ),
     ]
 )
