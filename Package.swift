@@ -65,7 +65,8 @@ let package = Package(
         .testTarget(
             name: "QEMUIntegrationTests",
             dependencies: ["LayoutSolver", "FleetGenerator"],
-            path: "Tests/QEMUIntegrationTests"
+            path: "Tests/QEMUIntegrationTests",
+            exclude: ["Fixtures"]
         ),
     ]
 )

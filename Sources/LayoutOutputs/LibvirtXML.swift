@@ -18,10 +18,16 @@ public enum LibvirtXML {
         /// vCPUs of the domain: libvirt needs a NUMA cell for memory hotplug, and the cell must
         /// list every vCPU.
         package var vcpus: Int
+        /// The domain's `<name>`; nil names it after the VM (or `layoutsolve-vm`).
+        package var name: String?
+        /// `kvm`, or `qemu` (TCG) for hosts without /dev/kvm.
+        package var domainType: String
 
         /// One vCPU unless told otherwise.
-        package init(vcpus: Int = 1) {
+        package init(vcpus: Int = 1, name: String? = nil, domainType: String = "kvm") {
             self.vcpus = vcpus
+            self.name = name
+            self.domainType = domainType
         }
     }
 
@@ -47,8 +53,11 @@ public enum LibvirtXML {
         guard options.vcpus >= 1 else { throw InputError(source: "vcpus", message: "a domain needs at least one vCPU") }
         var xml = XMLLines()
         let name = layout.vm.name.map { "VM \($0)" } ?? "the VM"
-        xml.comment("layoutsolve \(LayoutSolverVersion.current): the guest memory layout of \(name) (\(layout.machineType), guest phys-bits \(layout.physBits)). Merge these elements into the VM's <domain>; every value is part of the verified layout.")
-        xml.open("domain", [("type", "kvm"), ("xmlns:qemu", qemuNamespace)])
+        xml.comment("layoutsolve \(LayoutSolverVersion.current): the guest memory layout of \(name) (\(layout.machineType), guest phys-bits \(layout.physBits)). Every memory, CPU and DIMM value below is part of the verified layout.")
+        for line in LibvirtGuarantees.comments(for: layout, hasCommandline: !qemuArguments(knobs, layout: layout).isEmpty) { xml.comment(line) }
+        xml.open("domain", [("type", options.domainType), ("xmlns:qemu", qemuNamespace)])
+        // A complete domain: `virsh define` needs a name, and the NUMA cell lists these vCPUs.
+        xml.element("name", text: options.name ?? layout.vm.name ?? "layoutsolve-vm")
 
         // libvirt's <memory> is all memory including DIMMs, while QEMU's `-m size=` is boot RAM only:
         // libvirt derives `-m size` as <memory> minus the memory devices (or as the sum of the NUMA
@@ -71,12 +80,16 @@ public enum LibvirtXML {
             xml.close("hugepages")
             xml.close("memoryBacking")
         }
+        xml.element("vcpu", [("placement", "static")], text: String(options.vcpus))
         xml.open("os")
         xml.element("type", [("arch", "x86_64"), ("machine", knobs.machineType)], text: "hvm")
         xml.close("os")
 
         xml.open("cpu", cpuMode(layout.vm.cpuModel))
         if case .custom(let model) = cpuKind(layout.vm.cpuModel) {
+            guard CPUModelNames.isKnown(model) else {
+                throw InputError(source: "cpu_model", message: "\"\(model.prefix(80))\" is not a QEMU 7.2 x86 CPU model (qemu-system-x86_64 -cpu help) nor host, max, host-passthrough or host-model")
+            }
             xml.element("model", [("fallback", "forbid")], text: model)
         }
         xml.element("maxphysaddr", [("mode", "emulate"), ("bits", String(knobs.physBits))])
@@ -127,7 +140,10 @@ public enum LibvirtXML {
         let extra = qemuArguments(knobs, layout: layout)
         if !extra.isEmpty {
             xml.open("qemu:commandline")
-            for argument in extra { xml.element("qemu:arg", [("value", argument)]) }
+            for (argument, reason) in LibvirtCommandlineReasons.annotate(extra) {
+                if let reason { xml.comment(reason) }
+                xml.element("qemu:arg", [("value", argument)])
+            }
             xml.close("qemu:commandline")
         }
         xml.close("domain")
@@ -165,8 +181,9 @@ public enum LibvirtXML {
 
     package static func cpuKind(_ model: String) -> CPUKind {
         switch model {
-        case "host": return .hostLike(mode: "host-passthrough")
-        case "max": return .hostLike(mode: "maximum")
+        case "host", "host-passthrough": return .hostLike(mode: "host-passthrough")
+        case "host-model": return .hostLike(mode: "host-model")
+        case "max", "maximum": return .hostLike(mode: "maximum")
         default: return .custom(model)
         }
     }

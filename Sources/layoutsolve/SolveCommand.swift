@@ -55,6 +55,10 @@ struct SolveCommand: ParsableCommand {
     var color: ColorChoice = .auto
     @Option(help: ArgumentHelp("vCPUs of the domain, for the NUMA cell libvirt needs with memory hotplug (--format libvirt).", valueName: "n"))
     var vcpus: Int = 1
+    @Option(name: .customLong("libvirt-domain"), help: ArgumentHelp("The VM's domain (virsh dumpxml; '-' reads standard input): print it whole with the layout merged in, solved for its machine type and vCPUs (implies --format libvirt).", valueName: "file"))
+    var libvirtDomain: String?
+    @Option(name: .customLong("libvirt-hotplug-dir"), help: ArgumentHelp("Write one virsh attach-device file per planned hot-add DIMM into this folder (--format libvirt).", valueName: "dir"))
+    var libvirtHotplugDir: String?
     @Option(name: .long, help: ArgumentHelp("Write the answer to this file (atomically) instead of standard output.", valueName: "file"))
     var output: String?
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too (VFIO ignores them).")
@@ -71,25 +75,31 @@ struct SolveCommand: ParsableCommand {
         if request != nil { return }
         if hosts.isEmpty { throw ValidationError("give the host profiles with --hosts FILE|FOLDER ...") }
         if vm == nil && ram == nil { throw ValidationError("give a VM spec with --vm FILE, or at least --ram SIZE") }
+        if libvirtDomain != nil, let format, format != .libvirt { throw ValidationError("--libvirt-domain prints a libvirt domain: use it with --format libvirt") }
+        if libvirtHotplugDir != nil, (format ?? (libvirtDomain != nil ? .libvirt : .text)) != .libvirt { throw ValidationError("--libvirt-hotplug-dir writes libvirt attach-device files: use it with --format libvirt") }
         if let timeLimit, !(timeLimit > 0 && timeLimit <= 86_400) { throw ValidationError("--time-limit must be between 0 and 86400 seconds") }
     }
 
     func run() throws {
         if let request { return try runRequest(request) }
         do {
-            let spec = try VMSpecFlags(command: self).spec()
+            var spec = try VMSpecFlags(command: self).spec()
+            let domain = try libvirtDomain.map(LibvirtDomainOutput.init(path:))
+            try domain?.apply(to: &spec, machineFlag: machine, qemuFlag: qemu, vcpusFlag: vcpus == 1 ? nil : vcpus, cpuModelFlag: cpuModel)
             let profiles = try InputLoader.loadHosts(paths: hosts)
             let solution = try Solver.solve(hosts: profiles, vm: spec, options: SolveOptions(strictRelaxable: strictRelaxable, timeLimitSeconds: timeLimit ?? 30))
             let qemuOptions = QEMUArguments.Options(hugepagePath: hugepagePath ?? "/dev/hugepages")
             let text: String
-            switch format ?? .text {
+            switch format ?? (domain != nil ? .libvirt : .text) {
             case .text:
                 let colored = output == nil && TerminalColor.enabled(
                     TerminalColor.Choice(rawValue: color.rawValue)!, environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) == 1)
                 text = TextReport.render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options(color: colored, strictRelaxable: strictRelaxable))
             case .json: text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()
             case .qemu: text = QEMUArguments.argv(for: solution.layout, options: qemuOptions).joined(separator: "\n") + "\n"
-            case .libvirt: text = try LibvirtXML.document(for: solution.layout, vcpus: vcpus)
+            case .libvirt:
+                text = try domain?.render(solution.layout) ?? LibvirtXML.document(for: solution.layout, vcpus: vcpus)
+                if let libvirtHotplugDir { _ = try LibvirtDomainOutput.writeHotplugFiles(solution.layout, to: libvirtHotplugDir) }
             }
             if verbose { FileHandle.standardError.write(Data(statisticsLine(solution.statistics).utf8)) }
             if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg) }

@@ -151,10 +151,9 @@ struct LibvirtXMLTests {
     static func fullDomain(_ fragment: String) -> String {
         var xml = fragment
         let open = "<domain type='kvm' xmlns:qemu='\(LibvirtXML.qemuNamespace)'>"
+        // The answer already names the domain and gives its vCPUs.
         xml = xml.replacingOccurrences(of: open, with: open + """
 
-              <name>layoutsolve-validate</name>
-              <vcpu placement='static'>8</vcpu>
               <features><acpi/><apic/></features>
               <on_poweroff>destroy</on_poweroff>
             """)

@@ -1,0 +1,38 @@
+/// x86 CPU model names QEMU accepts for `-cpu`, so a typo is an input error instead of a VM that
+/// does not start. The list is `qemu-system-x86_64 -cpu help` of QEMU 7.2 (target/i386/cpu.c
+/// builtin_x86_defs with their -vN versions), plus the models later QEMU releases added.
+package enum CPUModelNames {
+    package static let qemu72: Set<String> = [
+        "486", "486-v1", "Broadwell", "Broadwell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell-v1",
+        "Broadwell-v2", "Broadwell-v3", "Broadwell-v4", "Cascadelake-Server", "Cascadelake-Server-noTSX",
+        "Cascadelake-Server-v1", "Cascadelake-Server-v2", "Cascadelake-Server-v3", "Cascadelake-Server-v4",
+        "Cascadelake-Server-v5", "Conroe", "Conroe-v1", "Cooperlake", "Cooperlake-v1", "Cooperlake-v2", "Denverton",
+        "Denverton-v1", "Denverton-v2", "Denverton-v3", "Dhyana", "Dhyana-v1", "Dhyana-v2", "EPYC", "EPYC-IBPB",
+        "EPYC-Milan", "EPYC-Milan-v1", "EPYC-Rome", "EPYC-Rome-v1", "EPYC-Rome-v2", "EPYC-v1", "EPYC-v2", "EPYC-v3",
+        "Haswell", "Haswell-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS", "Haswell-v1", "Haswell-v2", "Haswell-v3",
+        "Haswell-v4", "Icelake-Server", "Icelake-Server-noTSX", "Icelake-Server-v1", "Icelake-Server-v2",
+        "Icelake-Server-v3", "Icelake-Server-v4", "Icelake-Server-v5", "Icelake-Server-v6", "IvyBridge",
+        "IvyBridge-IBRS", "IvyBridge-v1", "IvyBridge-v2", "KnightsMill", "KnightsMill-v1", "Nehalem", "Nehalem-IBRS",
+        "Nehalem-v1", "Nehalem-v2", "Opteron_G1", "Opteron_G1-v1", "Opteron_G2", "Opteron_G2-v1", "Opteron_G3",
+        "Opteron_G3-v1", "Opteron_G4", "Opteron_G4-v1", "Opteron_G5", "Opteron_G5-v1", "Penryn", "Penryn-v1",
+        "SandyBridge", "SandyBridge-IBRS", "SandyBridge-v1", "SandyBridge-v2", "Skylake-Client",
+        "Skylake-Client-IBRS", "Skylake-Client-noTSX-IBRS", "Skylake-Client-v1", "Skylake-Client-v2",
+        "Skylake-Client-v3", "Skylake-Client-v4", "Skylake-Server", "Skylake-Server-IBRS",
+        "Skylake-Server-noTSX-IBRS", "Skylake-Server-v1", "Skylake-Server-v2", "Skylake-Server-v3",
+        "Skylake-Server-v4", "Skylake-Server-v5", "Snowridge", "Snowridge-v1", "Snowridge-v2", "Snowridge-v3",
+        "Snowridge-v4", "Westmere", "Westmere-IBRS", "Westmere-v1", "Westmere-v2", "athlon", "athlon-v1", "core2duo",
+        "core2duo-v1", "coreduo", "coreduo-v1", "kvm32", "kvm32-v1", "kvm64", "kvm64-v1", "n270", "n270-v1",
+        "pentium", "pentium-v1", "pentium2", "pentium2-v1", "pentium3", "pentium3-v1", "phenom", "phenom-v1",
+        "qemu32", "qemu32-v1", "qemu64", "qemu64-v1", "base", "host", "max",
+    ]
+
+    /// Added after 7.2 (QEMU 8.0-9.2 target/i386/cpu.c); accepted so a newer target QEMU is not refused.
+    package static let later: Set<String> = ["SapphireRapids", "SapphireRapids-v1", "SapphireRapids-v2", "SapphireRapids-v3", "EPYC-Genoa", "EPYC-Genoa-v1", "GraniteRapids", "GraniteRapids-v1", "SierraForest", "SierraForest-v1", "EPYC-Milan-v2", "EPYC-Rome-v3", "EPYC-Rome-v4", "EPYC-v4", "Denverton-v3", "Cascadelake-Server-v5", "Icelake-Server-v7", "Cooperlake-v2", "Snowridge-v4", "YongFeng", "YongFeng-v1"]
+
+    /// libvirt's CPU modes, written as <cpu mode='…'> instead of a model.
+    package static let libvirtModes: Set<String> = ["host-passthrough", "host-model", "maximum"]
+
+    package static func isKnown(_ model: String) -> Bool {
+        qemu72.contains(model) || later.contains(model) || libvirtModes.contains(model)
+    }
+}
