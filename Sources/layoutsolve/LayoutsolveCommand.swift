@@ -15,7 +15,7 @@ struct LayoutsolveCommand: ParsableCommand {
             Exit codes: 0 a verified layout; 1 no layout fits every host (the conflicts are printed); \
             2 bad input or usage; 3 no layout found within --time-limit; 70 internal error.
             """,
-        version: LayoutSolverVersion.current,
+        version: VersionText.full,
         subcommands: [SolveCommand.self, VerifyCommand.self, CheckCommand.self, ProbeCommand.self, LintCommand.self],
         defaultSubcommand: SolveCommand.self
     )

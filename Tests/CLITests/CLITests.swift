@@ -157,6 +157,10 @@ struct CLITests {
         #expect(help.status == 0 && help.stdout.contains("Exit codes"))
         let solveHelp = try run(["solve", "--help"])
         #expect(solveHelp.status == 0 && solveHelp.stdout.contains("--hosts"))
-        #expect(try run(["--version"]).stdout.contains("0.1.0"))
+        // Issue 16: the tool, its version, the linked GLPK (Debian 12 ships 5.0) and the proven QEMUs.
+        let version = try run(["--version"]).stdout
+        #expect(version.hasPrefix("layoutsolve 0.1.0\n"))
+        #expect(version.contains("\nGLPK 5.0\n"))
+        #expect(version.contains("QEMU versions proven by the tests: 7.2, 10.0"))
     }
 }
