@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "LayoutSolver", targets: ["LayoutSolver"]),
         .executable(name: "layoutsolve", targets: ["layoutsolve"]),
+        .library(name: "LayoutRehearsal", targets: ["LayoutRehearsal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,9 @@ let package = Package(
             ],
             path: "Sources/layoutsolve"
         ),
+        // Issue 14: a real Linux VFIO in a TCG virtual host (Foundation only; Patches/ are data).
+        .target(name: "LayoutRehearsal", path: "Sources/LayoutRehearsal", exclude: ["Patches"]),
+        .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal"], path: "Tests/RehearsalTests"),
         // Realistic fleets as profile files, shared by the benchmark and the scale tests.
         .target(name: "FleetGenerator", dependencies: ["LayoutSolver"], path: "Sources/FleetGenerator"),
         // A plain executable, not a test: `.ci/bench` builds it in release mode and prints the report.

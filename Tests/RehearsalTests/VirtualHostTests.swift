@@ -1,0 +1,76 @@
+// Real rehearsals: a TCG virtual host with Debian's 6.12 kernel, an emulated IOMMU and QEMU's edu
+// device bound to vfio-pci; the machine's QEMU inside it. Each test shares one virtual-host boot
+// between its refused and its accepted inner VM. Inner VMs: 512 MiB RAM and a 128 MiB DIMM, so
+// pinning stays quick. Timings are printed for the report (swift test output).
+
+import Foundation
+import Testing
+@testable import LayoutRehearsal
+
+/// 512 MiB of boot RAM on q35 with room for one DIMM anywhere below `maxmem`.
+private func innerVM(maxmem: String, cpu: String) -> [String] {
+    ["-M", "q35", "-m", "512M,slots=2,maxmem=\(maxmem)", "-cpu", cpu, "-nodefaults"]
+}
+
+private func coldDIMM(at address: UInt64) -> [String] {
+    ["-object", "memory-backend-ram,id=m0,size=128M", "-device", "pc-dimm,id=d0,memdev=m0,addr=0x\(String(address, radix: 16))"]
+}
+
+private func hotDIMM(at address: UInt64) -> [String] {
+    [#"{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"m0","size":134217728}}"#,
+     #"{"execute":"device_add","arguments":{"driver":"pc-dimm","id":"d0","memdev":"m0","addr":\#(address)}}"#]
+}
+
+private func show(_ name: String, _ r: RehearsalReport) {
+    print("rehearsal \(name): ready \(String(format: "%.1f", r.secondsToReady)) s, jobs \(r.jobSeconds) s, map \(r.mapSeconds) s, total \(String(format: "%.1f", r.totalSeconds)) s, outcomes \(r.outcomes)")
+    print("rehearsal \(name): reserved regions \(r.reservedRegions)")
+}
+
+private func isRefused(_ o: Outcome?, mentioning text: String) -> Bool {
+    if case let .refused(line)? = o { return line.contains(text) && line.contains("vfio_dma_map") }
+    return false
+}
+
+@Suite(.serialized, .enabled(if: RehearsalPrerequisites.shouldRun, "LAYOUTSOLVE_SKIP_SLOW_TESTS is set or this machine lacks qemu-system-x86 (boots TCG virtual hosts)"))
+struct VirtualHostTests {
+    @Test(.timeLimit(.minutes(20))) func imageBuildsAndIsCached() throws {
+        let first = try VirtualHostImage.prepare()
+        let again = try VirtualHostImage.prepare()
+        print("rehearsal image: built in \(String(format: "%.1f", first.buildSeconds)) s (0 = cached), initramfs \(first.initramfsBytes) bytes, \(first.packages)")
+        #expect(again.buildSeconds == 0)
+        #expect(again.initramfs == first.initramfs)
+        #expect(first.initramfsBytes > 20_000_000)
+    }
+
+    /// VT-d with a 39-bit address width: a DIMM at 512 GiB (2^39) is past the aperture and refused;
+    /// the same VM with the DIMM at 4 GiB maps. A 48-bit host is checked by the next test.
+    @Test(.timeLimit(.minutes(8))) func intel39RefusesDIMMAbove2To39() throws {
+        let vm = innerVM(maxmem: "600G", cpu: "max")
+        let r = try Rehearsal.run(host: VirtualHostSpec(iommu: .intel(awBits: 39)),
+                                  jobs: [RehearsalJob(innerArguments: vm + coldDIMM(at: 1 << 39)),
+                                         RehearsalJob(innerArguments: vm + coldDIMM(at: 1 << 32))])
+        show("intel aw-bits=39", r)
+        #expect(isRefused(r.outcomes.first, mentioning: "0x8000000000"))
+        #expect(r.outcomes.last == .mapped)
+    }
+
+    @Test(.timeLimit(.minutes(8))) func intel48MapsDIMMAbove2To39() throws {
+        let r = try Rehearsal.run(host: VirtualHostSpec(iommu: .intel(awBits: 48)),
+                                  jobs: [RehearsalJob(innerArguments: innerVM(maxmem: "600G", cpu: "max") + coldDIMM(at: 1 << 39))])
+        show("intel aw-bits=48", r)
+        #expect(r.outcomes == [.mapped])
+    }
+
+    /// AMD-Vi: Linux reserves the HyperTransport hole 0xfd00000000-0xffffffffff; a DIMM hot-added
+    /// inside it (Intel vCPU, so QEMU does not move RAM above 1 TiB) is refused, moved to 4 GiB it maps.
+    @Test(.timeLimit(.minutes(8))) func amdRefusesDIMMInHyperTransportHole() throws {
+        let vm = innerVM(maxmem: "1020G", cpu: "max,vendor=GenuineIntel,phys-bits=42")
+        let r = try Rehearsal.run(host: VirtualHostSpec(iommu: .amd),
+                                  jobs: [RehearsalJob(innerArguments: vm, hotAdd: hotDIMM(at: 0xfd_0000_0000)),
+                                         RehearsalJob(innerArguments: vm, hotAdd: hotDIMM(at: 1 << 32))])
+        show("amd", r)
+        #expect(r.reservedRegions.contains { $0.contains("0x000000fd00000000 0x000000ffffffffff reserved") })
+        #expect(isRefused(r.outcomes.first, mentioning: "0xfd00000000"))
+        #expect(r.outcomes.last == .mapped)
+    }
+}
