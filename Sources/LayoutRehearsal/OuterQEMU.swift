@@ -4,14 +4,36 @@
 import Foundation
 
 enum OuterQEMU {
-    /// The stock outer QEMU; a patched one (reserved regions on virtio-iommu) replaces it via
-    /// LAYOUTSOLVE_REHEARSAL_QEMU.
-    static var binary: String {
+    static let stock = "/usr/bin/qemu-system-x86_64"
+    /// Where .ci/build-rehearsal-qemu leaves the patched QEMU (a symlink to the entry keyed by its inputs).
+    static var patched: String { RehearsalCache.root.appendingPathComponent("qemu-patched/qemu-system-x86_64").path }
+
+    /// The machine's QEMU, unless the spec needs the patched one (a user reserved-regions list on
+    /// virtio-iommu, refused by stock pc/q35). LAYOUTSOLVE_REHEARSAL_QEMU overrides both.
+    static func binary(for spec: VirtualHostSpec) throws -> String {
         let env = ProcessInfo.processInfo.environment["LAYOUTSOLVE_REHEARSAL_QEMU"] ?? ""
-        return env.isEmpty ? "/usr/bin/qemu-system-x86_64" : env
+        let path = !env.isEmpty ? env : (spec.reservedRegions.isEmpty ? stock : patched)
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw RehearsalError.missing(what: path, provider: path == stock ? "apt-get install qemu-system-x86" : "bash .ci/build-rehearsal-qemu")
+        }
+        return path
     }
 
     static func arguments(spec: VirtualHostSpec, image: VirtualHostImage, console: String, results: String, job: String) throws -> [String] {
+        let (iommu, kernelArguments) = try iommuArguments(spec)
+        // -L: the patched build's own data directory is /usr/local/share/qemu; the firmware is Debian's.
+        return [try binary(for: spec), "-L", "/usr/share/qemu", "-M", "q35", "-accel", "tcg",
+                // -erms,-fsrm: pinning ~2.5x faster under TCG; one vCPU (two once oopsed on text patching).
+                "-cpu", "max,-erms,-fsrm", "-smp", "1", "-m", "\(spec.memoryMiB)M",
+                "-nodefaults", "-display", "none", "-no-reboot",
+                "-kernel", image.kernel.path, "-initrd", image.initramfs.path, "-append", kernelArguments.joined(separator: " "),
+                "-serial", "file:" + console, "-serial", "file:" + results]
+            + iommu
+            + ["-device", "edu", "-fw_cfg", "name=opt/layoutsolve/job,file=" + job]
+    }
+
+    /// The IOMMU device arguments and the kernel command line for `spec`.
+    static func iommuArguments(_ spec: VirtualHostSpec) throws -> (devices: [String], kernel: [String]) {
         var kernelArguments = ["console=ttyS0", "quiet", "loglevel=4", "panic=-1", "rdinit=/init"]
         // The IOMMU goes first: QEMU wants it created before the PCI devices it translates for.
         var iommu: [String] = []
@@ -44,13 +66,6 @@ enum OuterQEMU {
             }
             iommu = ["-device", device]
         }
-        return [binary, "-M", "q35", "-accel", "tcg",
-                // -erms,-fsrm: pinning ~2.5x faster under TCG; one vCPU (two once oopsed on text patching).
-                "-cpu", "max,-erms,-fsrm", "-smp", "1", "-m", "\(spec.memoryMiB)M",
-                "-nodefaults", "-display", "none", "-no-reboot",
-                "-kernel", image.kernel.path, "-initrd", image.initramfs.path, "-append", kernelArguments.joined(separator: " "),
-                "-serial", "file:" + console, "-serial", "file:" + results]
-            + iommu
-            + ["-device", "edu", "-fw_cfg", "name=opt/layoutsolve/job,file=" + job]
+        return (iommu, kernelArguments)
     }
 }

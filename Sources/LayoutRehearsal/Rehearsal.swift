@@ -54,10 +54,7 @@ public enum Rehearsal {
     public static func run(host: VirtualHostSpec, jobs: [RehearsalJob]) throws -> RehearsalReport {
         try checkMemory(host)
         let image = try VirtualHostImage.prepare()
-        if !FileManager.default.fileExists(atPath: OuterQEMU.binary) {
-            throw RehearsalError.missing(what: OuterQEMU.binary, provider: OuterQEMU.binary == "/usr/bin/qemu-system-x86_64"
-                                         ? "apt-get install qemu-system-x86" : "bash .ci/build-rehearsal-qemu")
-        }
+        _ = try OuterQEMU.binary(for: host)
         let fm = FileManager.default
         let work = fm.temporaryDirectory.appendingPathComponent("layoutsolve-rehearsal-\(UUID().uuidString)")
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
@@ -192,11 +189,11 @@ public enum Rehearsal {
             commands.append(String(decoding: add, as: UTF8.self))
             text += "@job \(i + 1)\n"
             for a in arguments {
-                guard !a.contains("\n") else { throw RehearsalError.badArgument(a) }
+                guard !a.contains("\n") else { throw RehearsalError.badArgument("an inner argument holds a newline: \(a)") }
                 text += "@arg \(a)\n"
             }
             for c in commands {
-                guard !c.contains("\n") else { throw RehearsalError.badArgument(c) }
+                guard !c.contains("\n") else { throw RehearsalError.badArgument("a QMP command holds a newline: \(c)") }
                 text += "@qmp \(c)\n"
             }
             text += "@end\n"

@@ -16,7 +16,7 @@ public enum RehearsalError: Error, CustomStringConvertible, Equatable {
     case timeout(stage: String, seconds: Double, console: String)
     /// The virtual host or the inner QEMU failed for a reason that is not a refused DMA map.
     case failed(stage: String, message: String, console: String)
-    /// An argument cannot be passed to the virtual host (it holds a newline).
+    /// An input the engine cannot pass on (an argument holding a newline, a region with start > end).
     case badArgument(String)
 
     public var description: String {
@@ -29,7 +29,7 @@ public enum RehearsalError: Error, CustomStringConvertible, Equatable {
         case let .timeout(stage, seconds, console):
             return "rehearsal stage '\(stage)' did not finish in \(Int(seconds)) s (processes killed)\n\(console.suffix(3000))"
         case let .failed(stage, message, console): return "rehearsal stage '\(stage)' failed: \(message)\n\(console.suffix(3000))"
-        case let .badArgument(a): return "argument cannot be rehearsed (contains a newline): \(a)"
+        case let .badArgument(a): return "cannot rehearse this input: \(a)"
         }
     }
 

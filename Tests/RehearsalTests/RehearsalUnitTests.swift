@@ -44,18 +44,23 @@ import Testing
     }
 
     @Test func outerArgumentsPerFlavour() throws {
-        let image = VirtualHostImage(kernel: URL(fileURLWithPath: "/k"), initramfs: URL(fileURLWithPath: "/i"), initramfsBytes: 0, buildSeconds: 0, packages: "")
-        let intel = try OuterQEMU.arguments(spec: VirtualHostSpec(iommu: .intel(awBits: 39)), image: image, console: "/c", results: "/r", job: "/j")
-        #expect(intel.contains("intel-iommu,intremap=on,aw-bits=39"))
-        #expect(intel.contains { $0.contains("intel_iommu=on") })
-        let amd = try OuterQEMU.arguments(spec: VirtualHostSpec(iommu: .amd), image: image, console: "/c", results: "/r", job: "/j")
-        #expect(amd.contains("amd-iommu"))
+        let intel = try OuterQEMU.iommuArguments(VirtualHostSpec(iommu: .intel(awBits: 39)))
+        #expect(intel.devices == ["-device", "intel-iommu,intremap=on,aw-bits=39"])
+        #expect(intel.kernel.contains("intel_iommu=on"))
+        #expect(try OuterQEMU.iommuArguments(VirtualHostSpec(iommu: .amd)).devices == ["-device", "amd-iommu"])
+        #expect(throws: RehearsalError.self) { try OuterQEMU.iommuArguments(VirtualHostSpec(iommu: .intel(awBits: 42))) }
+        #expect(throws: RehearsalError.self) { try OuterQEMU.iommuArguments(VirtualHostSpec(iommu: .virtio(awBits: 40))) }
         #expect(throws: RehearsalError.self) {
-            try OuterQEMU.arguments(spec: VirtualHostSpec(iommu: .intel(awBits: 42)), image: image, console: "/c", results: "/r", job: "/j")
+            try OuterQEMU.iommuArguments(VirtualHostSpec(iommu: .amd, reservedRegions: [.init(start: 0, end: 0xfff)]))
         }
-        let virtio = try OuterQEMU.arguments(spec: VirtualHostSpec(iommu: .virtio(awBits: nil), reservedRegions: [.init(start: 0x1_0000_0000, end: 0x1_3fff_ffff)]),
-                                             image: image, console: "/c", results: "/r", job: "/j")
-        #expect(virtio.contains("virtio-iommu-pci,len-reserved-regions=2,reserved-regions[0]=0x100000000:0x13fffffff:0,reserved-regions[1]=0xfee00000:0xfeefffff:1"))
+        let virtio = try OuterQEMU.iommuArguments(VirtualHostSpec(iommu: .virtio(awBits: nil), reservedRegions: [.init(start: 0x1_0000_0000, end: 0x1_3fff_ffff)]))
+        #expect(virtio.devices == ["-device", "virtio-iommu-pci,len-reserved-regions=2,reserved-regions[0]=0x100000000:0x13fffffff:0,reserved-regions[1]=0xfee00000:0xfeefffff:1"])
+        #expect(try OuterQEMU.iommuArguments(VirtualHostSpec(iommu: .virtio(awBits: nil))).devices == ["-device", "virtio-iommu-pci"])
+    }
+
+    @Test func memoryCheckRefusesAHostLargerThanTheMachine() {
+        #expect(throws: RehearsalError.self) { try Rehearsal.checkMemory(VirtualHostSpec(iommu: .amd, memoryMiB: 1 << 40)) }
+        #expect(throws: RehearsalError.self) { try Rehearsal.checkMemory(VirtualHostSpec(iommu: .amd, memoryMiB: UInt64.max)) }
     }
 
     @Test func refusalClassification() {
