@@ -32,6 +32,8 @@ enum InitScript {
 
         """# + loads + #"""
 
+        # virtio-iommu is a module probed after insmod returns: wait (10 s at most) for an IOMMU.
+        i=0; while [ -z "$(ls /sys/class/iommu 2>/dev/null)" ] && [ $i -lt 100 ]; do usleep 100000; i=$((i+1)); done
         BDF=""
         for d in /sys/bus/pci/devices/*; do
           [ "$(cat $d/vendor)" = 0x1234 ] && [ "$(cat $d/device)" = 0x11e8 ] && BDF=${d##*/}
