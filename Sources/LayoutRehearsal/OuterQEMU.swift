@@ -21,8 +21,10 @@ enum OuterQEMU {
 
     static func arguments(spec: VirtualHostSpec, image: VirtualHostImage, console: String, results: String, job: String) throws -> [String] {
         let (iommu, kernelArguments) = try iommuArguments(spec)
-        // -L: the patched build's own data directory is /usr/local/share/qemu; the firmware is Debian's.
-        return [try binary(for: spec), "-L", "/usr/share/qemu", "-M", "q35", "-accel", "tcg",
+        // -L: the patched build's own data directory is /usr/local/share/qemu; the firmware is
+        // Debian's, which its QEMU finds through its configured firmware path (SeaBIOS lives in
+        // /usr/share/seabios, not /usr/share/qemu): name both.
+        return [try binary(for: spec), "-L", "/usr/share/qemu", "-L", "/usr/share/seabios", "-M", "q35", "-accel", "tcg",
                 // -erms,-fsrm: pinning ~2.5x faster under TCG; one vCPU (two once oopsed on text patching).
                 "-cpu", "max,-erms,-fsrm", "-smp", "1", "-m", "\(spec.memoryMiB)M",
                 "-nodefaults", "-display", "none", "-no-reboot",

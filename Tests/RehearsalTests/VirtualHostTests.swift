@@ -7,9 +7,9 @@ import Foundation
 import Testing
 @testable import LayoutRehearsal
 
-/// 512 MiB of boot RAM on q35 with room for one DIMM anywhere below `maxmem`.
-private func innerVM(maxmem: String, cpu: String) -> [String] {
-    ["-M", "q35", "-m", "512M,slots=2,maxmem=\(maxmem)", "-cpu", cpu, "-nodefaults"]
+/// Boot RAM (512 MiB unless told) on q35 with room for one DIMM anywhere below `maxmem`.
+private func innerVM(maxmem: String, cpu: String, ram: String = "512M") -> [String] {
+    ["-M", "q35", "-m", "\(ram),slots=2,maxmem=\(maxmem)", "-cpu", cpu, "-nodefaults"]
 }
 
 private func coldDIMM(at address: UInt64) -> [String] {
@@ -56,8 +56,8 @@ struct VirtualHostTests {
 
     @Test(.timeLimit(.minutes(8))) func intel48MapsDIMMAbove2To39() throws {
         let r = try Rehearsal.run(host: VirtualHostSpec(iommu: .intel(awBits: 48)),
-                                  jobs: [RehearsalJob(innerArguments: innerVM(maxmem: "600G", cpu: "max") + coldDIMM(at: 1 << 39))])
-        show("intel aw-bits=48", r)
+                                  jobs: [RehearsalJob(innerArguments: innerVM(maxmem: "600G", cpu: "max", ram: "1G") + coldDIMM(at: 1 << 39))])
+        show("intel aw-bits=48 (1 GiB + 128 MiB pinned)", r)
         #expect(r.outcomes == [.mapped])
     }
 
@@ -71,6 +71,47 @@ struct VirtualHostTests {
         show("amd", r)
         #expect(r.reservedRegions.contains { $0.contains("0x000000fd00000000 0x000000ffffffffff reserved") })
         #expect(isRefused(r.outcomes.first, mentioning: "0xfd00000000"))
+        #expect(r.outcomes.last == .mapped)
+    }
+}
+
+extension VirtualHostTests {
+    /// An inner QEMU that fails for a reason other than VFIO is an error naming its message, never
+    /// a refusal (a typo in a layout must not read as "this host cannot map it").
+    @Test(.timeLimit(.minutes(8))) func innerQEMUErrorIsNotARefusal() throws {
+        do {
+            let outcome = try Rehearsal.run(host: VirtualHostSpec(iommu: .intel(awBits: 48)),
+                                            innerArguments: ["-M", "q35", "-m", "256M", "-nodefaults", "-device", "pc-dimm,id=d0,memdev=nonexistent"])
+            Issue.record("expected an error, got \(outcome)")
+        } catch let error as RehearsalError {
+            guard case let .failed(_, message, _) = error else { Issue.record("expected .failed, got \(error)"); return }
+            #expect(message.contains("the inner QEMU exited"))
+            #expect(message.contains("nonexistent"))
+        }
+    }
+}
+
+/// virtio-iommu with a user reserved-regions list (the patched outer QEMU from
+/// .ci/build-rehearsal-qemu): a hole inside low RAM refuses pc.ram, a firmware hole at 4-5 GiB
+/// refuses a DIMM placed in it, and the DIMM right after the hole maps (a region starting right
+/// after RAM is fine, and vice versa).
+@Suite(.serialized, .enabled(if: RehearsalPrerequisites.shouldRun && (RehearsalPrerequisites.isCI || FileManager.default.isExecutableFile(atPath: OuterQEMU.patched)),
+                             "LAYOUTSOLVE_SKIP_SLOW_TESTS is set, or no patched QEMU (bash .ci/build-rehearsal-qemu)"))
+struct VirtioReservedRegionTests {
+    @Test(.timeLimit(.minutes(8))) func userReservedRegionsAreEnforced() throws {
+        let host = VirtualHostSpec(iommu: .virtio(awBits: nil), reservedRegions: [
+            .init(start: 0x1e00_0000, end: 0x1fff_ffff), .init(start: 0x1_0000_0000, end: 0x1_3fff_ffff),
+        ])
+        let r = try Rehearsal.run(host: host, jobs: [
+            RehearsalJob(innerArguments: innerVM(maxmem: "16G", cpu: "max")),
+            RehearsalJob(innerArguments: innerVM(maxmem: "16G", cpu: "max", ram: "256M") + coldDIMM(at: 1 << 32)),
+            RehearsalJob(innerArguments: innerVM(maxmem: "16G", cpu: "max", ram: "256M") + coldDIMM(at: 0x1_4000_0000)),
+        ])
+        show("virtio reserved regions", r)
+        #expect(r.reservedRegions.contains { $0.hasSuffix("0x000000001e000000 0x000000001fffffff reserved") })
+        #expect(r.reservedRegions.contains { $0.hasSuffix("0x0000000100000000 0x000000013fffffff reserved") })
+        #expect(isRefused(r.outcomes.first, mentioning: "pc.ram"))
+        #expect(r.outcomes.count == 3 && isRefused(r.outcomes[1], mentioning: "0x100000000"))
         #expect(r.outcomes.last == .mapped)
     }
 }
