@@ -49,6 +49,9 @@ let package = Package(
             ],
             path: "Sources/layoutsolve"
         ),
+        // Issue 14: a real Linux VFIO in a TCG virtual host (Foundation only; Patches/ are data).
+        .target(name: "LayoutRehearsal", path: "Sources/LayoutRehearsal", exclude: ["Patches"]),
+        .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal"], path: "Tests/RehearsalTests"),
         // Realistic fleets as profile files, shared by the benchmark and the scale tests.
         .target(name: "FleetGenerator", dependencies: ["LayoutSolver"], path: "Sources/FleetGenerator"),
         // A plain executable, not a test: `.ci/bench` builds it in release mode and prints the report.
@@ -60,8 +63,6 @@ let package = Package(
         // Boots Debian's kernel as the guest of a layout under TCG (slow; LAYOUTSOLVE_SKIP_SLOW_TESTS=1 skips).
         .testTarget(name: "GuestBootTests", dependencies: ["LayoutSolver"], path: "Tests/GuestBootTests"),
         // Rehearses layouts against a real Linux VFIO in a TCG virtual host (issue 14); Foundation only.
-        .target(name: "LayoutRehearsal", path: "Sources/LayoutRehearsal"),
-        .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal"], path: "Tests/RehearsalTests"),
         .testTarget(
             name: "QEMUIntegrationTests",
             dependencies: ["LayoutSolver", "FleetGenerator"],
