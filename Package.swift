@@ -49,7 +49,7 @@ let package = Package(
             ],
             path: "Sources/layoutsolve"
         ),
-        // Issue 14: a real Linux VFIO in a TCG virtual host (Foundation only; Patches/ are data).
+        // Rehearsal: a real Linux VFIO in a TCG virtual host (Foundation only; Patches/ are data).
         .target(name: "LayoutRehearsal", path: "Sources/LayoutRehearsal", exclude: ["Patches"]),
         .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal"], path: "Tests/RehearsalTests"),
         // Realistic fleets as profile files, shared by the benchmark and the scale tests.
