@@ -6,7 +6,6 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "LayoutSolver", targets: ["LayoutSolver"]),
-        .library(name: "LayoutRehearsal", targets: ["LayoutRehearsal"]),
         .executable(name: "layoutsolve", targets: ["layoutsolve"]),
     ],
     dependencies: [

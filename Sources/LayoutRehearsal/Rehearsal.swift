@@ -7,51 +7,51 @@ import Foundation
 import Glibc
 #endif
 
-public enum Outcome: Sendable, Equatable {
+package enum Outcome: Sendable, Equatable {
     /// Every DMA target was mapped by the virtual host's VFIO.
     case mapped
     /// VFIO refused a map: the inner QEMU's own error line.
     case refused(String)
 }
 
-public struct RehearsalJob: Sendable {
+package struct RehearsalJob: Sendable {
     /// The inner VM's QEMU arguments (without -S, QMP or the assigned device: the engine adds those).
-    public var innerArguments: [String]
+    package var innerArguments: [String]
     /// QMP commands (one JSON object each) run in order before the vfio-pci device is hot-added,
     /// e.g. planned DIMMs: object-add then device_add.
-    public var hotAdd: [String]
-    public init(innerArguments: [String], hotAdd: [String] = []) {
+    package var hotAdd: [String]
+    package init(innerArguments: [String], hotAdd: [String] = []) {
         self.innerArguments = innerArguments
         self.hotAdd = hotAdd
     }
 }
 
-public struct RehearsalReport: Sendable {
-    public var outcomes: [Outcome]
+package struct RehearsalReport: Sendable {
+    package var outcomes: [Outcome]
     /// Seconds from starting the outer QEMU to the device bound to vfio-pci.
-    public var secondsToReady: Double
+    package var secondsToReady: Double
     /// Per job, seconds inside the virtual host from starting the inner QEMU to its outcome.
-    public var jobSeconds: [Double]
+    package var jobSeconds: [Double]
     /// Per job, seconds of the last QMP command (the vfio-pci hot-add: the map itself).
-    public var mapSeconds: [Double]
+    package var mapSeconds: [Double]
     /// The virtual host's /sys/kernel/iommu_groups/*/reserved_regions lines: "<group> <start> <end> <type>".
-    public var reservedRegions: [String]
-    public var totalSeconds: Double
+    package var reservedRegions: [String]
+    package var totalSeconds: Double
 }
 
-public enum Rehearsal {
-    public static let readyTimeout: TimeInterval = 240
-    public static let jobTimeout: TimeInterval = 360
+package enum Rehearsal {
+    package static let readyTimeout: TimeInterval = 240
+    package static let jobTimeout: TimeInterval = 360
 
     /// Rehearses one inner VM: `.mapped` or `.refused(error line)`.
-    public static func run(host: VirtualHostSpec, innerArguments: [String], hotAdd: [String] = []) throws -> Outcome {
+    package static func run(host: VirtualHostSpec, innerArguments: [String], hotAdd: [String] = []) throws -> Outcome {
         let report = try run(host: host, jobs: [RehearsalJob(innerArguments: innerArguments, hotAdd: hotAdd)])
         guard let outcome = report.outcomes.first else { throw RehearsalError.failed(stage: "map", message: "no outcome", console: "") }
         return outcome
     }
 
     /// Rehearses several inner VMs on one virtual-host boot, in order.
-    public static func run(host: VirtualHostSpec, jobs: [RehearsalJob]) throws -> RehearsalReport {
+    package static func run(host: VirtualHostSpec, jobs: [RehearsalJob]) throws -> RehearsalReport {
         try checkMemory(host)
         let image = try VirtualHostImage.prepare()
         _ = try OuterQEMU.binary(for: host)

@@ -3,8 +3,8 @@
 
 import Foundation
 
-public enum RehearsalCache {
-    public static var root: URL {
+package enum RehearsalCache {
+    package static var root: URL {
         let env = ProcessInfo.processInfo.environment
         let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: env["HOME"] ?? "/root").appendingPathComponent(".cache")

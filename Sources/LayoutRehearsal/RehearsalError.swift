@@ -3,7 +3,7 @@
 
 import Foundation
 
-public enum RehearsalError: Error, CustomStringConvertible, Equatable {
+package enum RehearsalError: Error, CustomStringConvertible, Equatable {
     /// Something this machine lacks; `provider` is the command that installs it.
     case missing(what: String, provider: String)
     /// Not enough free memory for the virtual host (MiB): pinning would swap or fail.
@@ -19,7 +19,7 @@ public enum RehearsalError: Error, CustomStringConvertible, Equatable {
     /// An input the engine cannot pass on (an argument holding a newline, a region with start > end).
     case badArgument(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .missing(what, provider): return "cannot rehearse on this machine: \(what) is missing (provided by: \(provider))"
         case let .notEnoughMemory(needed, available):
@@ -34,7 +34,7 @@ public enum RehearsalError: Error, CustomStringConvertible, Equatable {
     }
 
     /// True when the machine (not the input) is the reason: the CLI's exit code 4.
-    public var isMachineLimitation: Bool {
+    package var isMachineLimitation: Bool {
         switch self {
         case .missing, .notEnoughMemory, .unsupported: return true
         default: return false

@@ -9,14 +9,14 @@
 
 import Foundation
 
-public struct VirtualHostImage: Sendable {
-    public var kernel: URL
-    public var initramfs: URL
+package struct VirtualHostImage: Sendable {
+    package var kernel: URL
+    package var initramfs: URL
     /// Bytes of the (uncompressed) initramfs.
-    public var initramfsBytes: UInt64
+    package var initramfsBytes: UInt64
     /// Seconds spent building (0 when it came from the cache).
-    public var buildSeconds: Double
-    public var packages: String
+    package var buildSeconds: Double
+    package var packages: String
 
     static let innerQEMU = "/usr/bin/qemu-system-x86_64"
     static let tcgModule = "/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so"
@@ -29,7 +29,7 @@ public struct VirtualHostImage: Sendable {
     static let moduleParameters = ["vfio_iommu_type1": "allow_unsafe_interrupts=1"]
 
     /// Checks what the image needs from this machine, naming the package that provides each.
-    public static func checkPrerequisites() throws {
+    package static func checkPrerequisites() throws {
         let fm = FileManager.default
         for (path, package) in [(innerQEMU, "qemu-system-x86"), (tcgModule, "qemu-system-x86"),
                                 ("/usr/share/seabios/bios-256k.bin", "seabios"), ("/usr/share/qemu", "qemu-system-data")]
@@ -41,7 +41,7 @@ public struct VirtualHostImage: Sendable {
     }
 
     /// The cached image, built when absent.
-    public static func prepare() throws -> VirtualHostImage {
+    package static func prepare() throws -> VirtualHostImage {
         try checkPrerequisites()
         let debian = try DebianPackages.kernel()
         let key = RehearsalCache.key(["image-v1", debian.packages, RehearsalCache.fileIdentity(innerQEMU),

@@ -98,7 +98,7 @@ public enum CPUVendor: String, Sendable, CaseIterable {
 }
 
 /// The QEMU release whose derivation of the memory map the layout is computed for.
-public struct QEMUVersion: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct QEMUVersion: Hashable, Sendable, CustomStringConvertible {
     public let major: Int
     public let minor: Int
 
@@ -125,6 +125,10 @@ public struct QEMUVersion: Hashable, Comparable, Sendable, CustomStringConvertib
         self.init(major: major, minor: minor)
     }
 
-    public static func < (lhs: QEMUVersion, rhs: QEMUVersion) -> Bool { (lhs.major, lhs.minor) < (rhs.major, rhs.minor) }
+    // Ordered inside the package only (compatibility tables compare releases); callers name releases.
+    package static func < (lhs: QEMUVersion, rhs: QEMUVersion) -> Bool { (lhs.major, lhs.minor) < (rhs.major, rhs.minor) }
+    package static func > (lhs: QEMUVersion, rhs: QEMUVersion) -> Bool { rhs < lhs }
+    package static func >= (lhs: QEMUVersion, rhs: QEMUVersion) -> Bool { !(lhs < rhs) }
+    package static func <= (lhs: QEMUVersion, rhs: QEMUVersion) -> Bool { !(rhs < lhs) }
     public var description: String { "\(major).\(minor)" }
 }
