@@ -41,7 +41,7 @@ package enum LayoutReader {
             printed.append(range)
         }
         let derived = layout.regions.map(\.range)
-        if vendor != nil || !model.takesHostVendor, printed.sorted() != derived.sorted() {
+        if vendor != nil || !model.takesHostVendor, printed.sorted(by: <) != derived.sorted(by: <) {
             throw InputError(source: source, path: "$.regions", message: "the regions differ from what QEMU derives from the file's knobs: the file was edited, or written by a different version of the machine model")
         }
         return layout

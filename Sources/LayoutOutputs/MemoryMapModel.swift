@@ -78,7 +78,7 @@ package struct MemoryMapModel {
                 marks.append(Mark(range: placement.range, kind: .window(isDefault: placement.isDefault),
                                   label: "\(placement.type.rawValue) window" + (placement.isDefault ? "" : " (move here)")))
             }
-            marks.sort { ($0.range, $0.label) < ($1.range, $1.label) }
+            marks.sort { ($0.range.start, $0.range.last, $0.label) < ($1.range.start, $1.range.last, $1.label) }
             let own = violations.filter { $0.host == host.name }
             var conflicts: [AddressRange] = []
             for violation in own {

@@ -180,7 +180,7 @@ package struct SVGMapDrawing {
         laneHeader(title: "guest: \(layout.machineType)", subtitle: "\(ByteCount.format(layout.vm.ram)) RAM, \(Self.widthName(layout)) \(layout.physBits)" + (layout.cpuVendor.map { ", \($0.rawValue)" } ?? ""),
                    x: Self.guestX, width: Self.guestWidth, alarm: !model.conflictedRegions.isEmpty)
         canvas.element("rect", [("x", "\(Self.guestX)"), ("y", "\(Self.mapTop)"), ("width", "\(Self.guestWidth)"), ("height", "\(tops.last! - Self.mapTop)"), ("fill", "none"), ("stroke", "#bdbdbd")])
-        let ordered = layout.regions.sorted { (model.nesting(of: $0), $0.range) < (model.nesting(of: $1), $1.range) }
+        let ordered = layout.regions.sorted { (model.nesting(of: $0), $0.range.start, $0.range.last) < (model.nesting(of: $1), $1.range.start, $1.range.last) }
         for region in ordered {
             let nesting = model.nesting(of: region)
             let (top, bottom) = span(region.range, tops: tops)
@@ -223,7 +223,7 @@ package struct SVGMapDrawing {
             canvas.element("rect", [("class", "dma-band"), ("x", "\(x)"), ("y", "\(top)"), ("width", "\(Self.hostWidth)"), ("height", "\(bottom - top)"), ("fill", "#deebf7")])
         }
         let nesting: (MemoryMapModel.Mark) -> Int = { mark in lane.marks.filter { $0 != mark && $0.range.contains(mark.range) && $0.range != mark.range }.count }
-        let marks = lane.marks.sorted(by: { (nesting($0), $0.range) < (nesting($1), $1.range) }).filter { $0.range.start <= model.axisLast }
+        let marks = lane.marks.sorted(by: { (nesting($0), $0.range.start, $0.range.last) < (nesting($1), $1.range.start, $1.range.last) }).filter { $0.range.start <= model.axisLast }
         var labels: [(mark: MemoryMapModel.Mark, x: Int, width: Int, inner: [AddressRange])] = []
         for mark in marks {
             let depth = nesting(mark)

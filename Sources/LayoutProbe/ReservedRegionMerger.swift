@@ -22,7 +22,7 @@ package enum ReservedRegionMerger {
     package static func merge(_ regions: [(range: AddressRange, type: ReservedType, group: Int)]) -> [ProbedRegion] {
         var merged: [ProbedRegion] = []
         for type in ReservedType.allCases {
-            let sameType = regions.filter { $0.type == type }.sorted { ($0.range, $0.group) < ($1.range, $1.group) }
+            let sameType = regions.filter { $0.type == type }.sorted { ($0.range.start, $0.range.last, $0.group) < ($1.range.start, $1.range.last, $1.group) }
             var current: ProbedRegion?
             for region in sameType {
                 if var open = current, touches(open.range, region.range) {

@@ -69,7 +69,7 @@ package struct Fleet: Sendable {
         for host in self.hosts {
             holes.append(contentsOf: Self.holes(of: host, strictRelaxable: strictRelaxable))
         }
-        self.holes = holes.sorted { ($0.range, $0.host) < ($1.range, $1.host) }
+        self.holes = holes.sorted { ($0.range.start, $0.range.last, $0.host) < ($1.range.start, $1.range.last, $1.host) }
         self.forbidden = AddressSet(holes.map(\.range))
         self.minCPUPhysBits = self.hosts.map(\.cpuPhysBits).min() ?? 0
         self.minIOMMUBits = self.hosts.map(\.iommuAddressBits).min() ?? 0
@@ -77,7 +77,7 @@ package struct Fleet: Sendable {
 
     private init(hosts: [HostProfile], holes: [Hole], strictRelaxable: Bool) {
         self.hosts = hosts
-        self.holes = holes.sorted { ($0.range, $0.host) < ($1.range, $1.host) }
+        self.holes = holes.sorted { ($0.range.start, $0.range.last, $0.host) < ($1.range.start, $1.range.last, $1.host) }
         self.forbidden = AddressSet(holes.map(\.range))
         self.minCPUPhysBits = hosts.map(\.cpuPhysBits).min() ?? 0
         self.minIOMMUBits = hosts.map(\.iommuAddressBits).min() ?? 0

@@ -2,7 +2,7 @@
 ///
 /// Inclusive ends match `/sys/kernel/iommu_groups/*/reserved_regions` and VFIO's IOVA-range
 /// capability, and they let a range reach `UInt64.max` without an address that does not exist.
-public struct AddressRange: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct AddressRange: Hashable, Sendable, CustomStringConvertible {
     public let start: UInt64
     public let last: UInt64
 
@@ -39,7 +39,8 @@ public struct AddressRange: Hashable, Comparable, Sendable, CustomStringConverti
         AddressRange(start: max(start, other.start), last: min(last, other.last))
     }
 
-    public static func < (lhs: AddressRange, rhs: AddressRange) -> Bool {
+    /// Address order (start, then end), for sorting inside the package: `ranges.sorted(by: <)`.
+    package static func < (lhs: AddressRange, rhs: AddressRange) -> Bool {
         (lhs.start, lhs.last) < (rhs.start, rhs.last)
     }
 

@@ -6,7 +6,7 @@ package struct AddressSet: Equatable, Sendable, CustomStringConvertible {
 
     package init<S: Sequence>(_ ranges: S) where S.Element == AddressRange {
         var sorted = Array(ranges)
-        sorted.sort()
+        sorted.sort(by: <)
         var merged: [AddressRange] = []
         merged.reserveCapacity(sorted.count)
         for range in sorted {

@@ -66,7 +66,7 @@ extension MemoryDevices {
         var result: [DIMM] = []
         for (id, size) in sizes {
             var address = try deviceMemory.start.alignedUp(alignment)
-            for range in taken.sorted() {
+            for range in taken.sorted(by: <) {
                 let end = try address.checkedAdd(size)
                 if end <= range.start { break }
                 if range.last >= address { address = try range.last.checkedAdd(1).alignedUp(alignment) }

@@ -34,7 +34,7 @@ struct ExhaustiveOracle {
             ranges += host.reserved.filter { $0.type != .directRelaxable }.map(\.range)
             if host.iommuAddressBits < 64 { ranges.append(AddressRange(start: 1 << UInt64(host.iommuAddressBits), last: .max)!) }
         }
-        ranges.sort()
+        ranges.sort(by: <)
         var merged: [AddressRange] = []
         for range in ranges {
             if let last = merged.last, range.start <= last.last || range.start == last.last + 1 {
