@@ -210,3 +210,22 @@ struct LibvirtXMLTests {
         #expect(status != 0)
     }
 }
+
+/// What the domain says about live migration depends on the CPU mode.
+@Suite("libvirt migration guarantees")
+struct LibvirtGuaranteeTests {
+    func comments(_ model: String) throws -> [String] {
+        let solution = try Solver.solve(hosts: [Fixture.x86Host("plain")], vm: VMSpec(ram: 4 << 30, cpuModel: model))
+        return LibvirtGuarantees.comments(for: solution.layout.guest, hasCommandline: false)
+    }
+
+    @Test func hostModelMigratesItsExpandedDefinitionHostPassthroughDoesNot() throws {
+        let passthrough = try comments("host").joined(separator: " ")
+        let hostModel = try comments("host-model").joined(separator: " ")
+        let named = try comments("Skylake-Server").joined(separator: " ")
+        #expect(passthrough.contains("host-passthrough shows each host's own CPU"))
+        #expect(hostModel.contains("host-model is expanded by libvirt") && hostModel.contains("never between Intel and AMD"))
+        #expect(named.contains("possible between hosts that all run CPU model Skylake-Server"))
+        #expect(passthrough != hostModel && hostModel != named)
+    }
+}
