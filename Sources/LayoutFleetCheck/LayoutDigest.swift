@@ -13,8 +13,7 @@ package enum LayoutDigest {
     /// Top-level null members are left out too, so a feature a later version adds (and this layout
     /// does not use) leaves the digest as it was.
     package static func canonicalDocument(for solution: Solution) -> String {
-        guard case .object(let members) = LayoutJSON.document(for: solution) else { preconditionFailure("layout document is an object") }
-        return JSONOutput.object(members.filter { !volatileMembers.contains($0.0) && $0.1 != .null }).rendered()
+        JSONOutput.object(LayoutJSON.members(for: solution).filter { !volatileMembers.contains($0.0) && $0.1 != .null }).rendered()
     }
 
     /// `sha256:` and 64 hex digits.

@@ -18,6 +18,11 @@ public enum LayoutJSON {
     public static func render(error: Error) -> String { ErrorJSON.document(for: error).rendered() }
 
     package static func document(for solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> JSONOutput {
+        .object(members(for: solution, qemuOptions: qemuOptions))
+    }
+
+    /// The document's members in order; the layout digest filters these.
+    package static func members(for solution: Solution, qemuOptions: QEMUArguments.Options = .init()) -> [(String, JSONOutput)] {
         let layout = solution.layout.guest
         var members: [(String, JSONOutput)] = [
             ("schema", .string(schema)),
@@ -41,7 +46,7 @@ public enum LayoutJSON {
             ("hotplug_hmp", .array(HotplugCommands.hmp(for: layout, options: qemuOptions).map(JSONOutput.string))),
             ("hotplug_qmp", .array(HotplugCommands.qmp(for: layout, options: qemuOptions).map(JSONOutput.string))),
         ])))
-        return .object(members)
+        return members
     }
 
     package static func vm(_ spec: VMSpec) -> JSONOutput {
