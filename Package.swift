@@ -60,7 +60,7 @@ let package = Package(
         // Runs the built `layoutsolve` binary: exit codes, streams and files as a user sees them.
         .testTarget(name: "CLITests", dependencies: ["layoutsolve"], path: "Tests/CLITests"),
         // Boots Debian's kernel as the guest of a layout under TCG (slow; LAYOUTSOLVE_SKIP_SLOW_TESTS=1 skips).
-        .testTarget(name: "GuestBootTests", dependencies: ["LayoutSolver"], path: "Tests/GuestBootTests"),
+        .testTarget(name: "GuestBootTests", dependencies: ["LayoutSolver", "LayoutRehearsal"], path: "Tests/GuestBootTests"),
         // Rehearses layouts against a real Linux VFIO in a TCG virtual host (issue 14); Foundation only.
         .testTarget(
             name: "QEMUIntegrationTests",

@@ -62,30 +62,9 @@ enum DebianPackages {
         let work = RehearsalCache.root.appendingPathComponent("work-debian-\(UUID().uuidString)")
         try? fm.removeItem(at: work)
         defer { try? fm.removeItem(at: work) }
-        for sub in ["state/lists/partial", "cache/archives/partial", "etc/preferences.d", "etc/apt.conf.d", "etc/sources.list.d", "debs", "root"] {
-            try fm.createDirectory(at: work.appendingPathComponent(sub), withIntermediateDirectories: true)
-        }
-        let w = work.path
-        try """
-        deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \(mirror) bookworm main
-        deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] \(mirror) bookworm-backports main
-
-        """.write(toFile: w + "/etc/sources.list", atomically: true, encoding: .utf8)
-        try """
-        Dir::State "\(w)/state";
-        Dir::State::status "\(w)/state/status";
-        Dir::Cache "\(w)/cache";
-        Dir::Etc::SourceList "\(w)/etc/sources.list";
-        Dir::Etc::SourceParts "\(w)/etc/sources.list.d";
-        Dir::Etc::Preferences "\(w)/etc/preferences";
-        Dir::Etc::PreferencesParts "\(w)/etc/preferences.d";
-        Dir::Etc::Parts "\(w)/etc/apt.conf.d";
-        APT::Architectures { "amd64"; };
-        APT::Sandbox::User "root";
-
-        """.write(toFile: w + "/apt.conf", atomically: true, encoding: .utf8)
-        _ = fm.createFile(atPath: w + "/state/status", contents: Data())
-        let env = ["APT_CONFIG": w + "/apt.conf"]
+        let apt = try PrivateAptConfiguration(folder: work, architecture: "amd64", mirror: mirror)
+        let w = apt.folder
+        let env = apt.environment
         try Subprocess.run(["apt-get", "-q", "update"], step: "apt-get update (private config, \(mirror))", timeout: timeout, directory: w, environment: env)
         try Subprocess.run(["apt-get", "-q", "download", "linux-image-amd64/bookworm-backports", "busybox-static"],
                            step: "apt-get download linux-image-amd64 busybox-static", timeout: timeout, directory: w + "/debs", environment: env)

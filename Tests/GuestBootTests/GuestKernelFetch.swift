@@ -4,6 +4,7 @@
 // The rehearsal engine's Debian package fetcher (issue 14) replaces this file once it is merged.
 
 import Foundation
+import LayoutRehearsal
 
 struct GuestKernel {
     var kernel: URL
@@ -45,31 +46,9 @@ enum GuestKernelFetch {
         let work = cacheRoot.appendingPathComponent("work-\(flavoured)-\(getpid())")
         try? FileManager.default.removeItem(at: work)
         defer { try? FileManager.default.removeItem(at: work) }
-        for sub in ["state/lists/partial", "cache/archives/partial", "etc/preferences.d", "etc/apt.conf.d", "debs", "root"] {
-            try FileManager.default.createDirectory(at: work.appendingPathComponent(sub), withIntermediateDirectories: true)
-        }
-        let w = work.path
-        try """
-        deb [arch=\(arch) signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main
-        deb [arch=\(arch) signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-backports main
-
-        """.write(toFile: w + "/etc/sources.list", atomically: true, encoding: .utf8)
-        try """
-        Dir::State "\(w)/state";
-        Dir::State::status "\(w)/state/status";
-        Dir::Cache "\(w)/cache";
-        Dir::Etc::SourceList "\(w)/etc/sources.list";
-        Dir::Etc::SourceParts "\(w)/etc/sources.list.d";
-        Dir::Etc::Preferences "\(w)/etc/preferences";
-        Dir::Etc::PreferencesParts "\(w)/etc/preferences.d";
-        Dir::Etc::Parts "\(w)/etc/apt.conf.d";
-        APT::Architectures { "\(arch)"; };
-        APT::Sandbox::User "root";
-
-        """.write(toFile: w + "/apt.conf", atomically: true, encoding: .utf8)
-        _ = FileManager.default.createFile(atPath: w + "/state/status", contents: Data())
-
-        let env = ["APT_CONFIG": w + "/apt.conf"]
+        let apt = try PrivateAptConfiguration(folder: work, architecture: arch)
+        let w = apt.folder
+        let env = apt.environment
         try run(["timeout", "600", "apt-get", "-q", "update"], env: env, in: w, step: "apt-get update")
         try run(["timeout", "600", "apt-get", "-q", "download", "linux-image-\(flavoured):\(arch)/bookworm-backports", "busybox-static:\(arch)"],
                 env: env, in: w + "/debs", step: "apt-get download linux-image-\(flavoured)")
