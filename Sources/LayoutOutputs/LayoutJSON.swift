@@ -50,6 +50,7 @@ public enum LayoutJSON {
     }
 
     package static func vm(_ spec: VMSpec) -> JSONOutput {
+        // memory_block_size is echoed only when the spec states it, so layouts without it keep their bytes.
         .object([
             ("name", spec.name.map(JSONOutput.string) ?? .null),
             ("machine", .string(spec.machine.rawValue)),
@@ -65,7 +66,7 @@ public enum LayoutJSON {
             ("qemu", .string(spec.qemu.description)),
             ("hotplug", .array(spec.hotplug.map { .object([("count", .integer($0.count)), ("size", .hex($0.size))]) })),
             ("viommu", .string(spec.viommu.rawValue)),
-        ])
+        ] + (spec.memoryBlockSize.map { [("memory_block_size", JSONOutput.hex($0))] } ?? []))
     }
 
     package static func region(_ region: GuestRegion) -> JSONOutput {

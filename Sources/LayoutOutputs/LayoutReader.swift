@@ -60,6 +60,7 @@ package enum LayoutReader {
         spec.pciHole32 = try object.optional("pci_hole32")?.quantity("pci_hole32")
         spec.cpuModel = try object.optional("cpu_model")?.string() ?? "host"
         spec.p2p = try object.optional("p2p")?.bool() ?? false
+        spec.memoryBlockSize = try object.optional("memory_block_size")?.quantity("memory_block_size")
         return spec
     }
 }

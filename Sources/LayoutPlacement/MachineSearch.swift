@@ -5,7 +5,7 @@ import Foundation
 /// A layout that survived QEMU's derivation and the exact check, with its objective.
 package struct PlacementCandidate {
     package var layout: GuestLayout
-    /// Lexicographic: DIMMs, -boot RAM, top address, knobs set away from QEMU's defaults.
+    /// Lexicographic: DIMMs, -boot RAM, top address, knobs set away from QEMU's defaults, -low RAM.
     package var objective: [UInt64]
 }
 
@@ -51,9 +51,13 @@ extension MachinePlanner {
                 return .failure(.init(message: "\(scenario): the PCI holes and hotplug room do not fit below \(Hex.format(scenario.ceiling))", hosts: fleet.hostsWithNarrowestCPU, holes: [], family: .cpuWidth))
             }
             let ramCeiling = scenario.ceiling - reserveAbove
-            guard let input = planInput(scenario: scenario, variant: variant, ramCeiling: ramCeiling) else {
+            guard var input = planInput(scenario: scenario, variant: variant, ramCeiling: ramCeiling) else {
                 return .failure(.init(message: "\(scenario): guest RAM cannot start where it must", hosts: [], holes: fleet.holes(overlapping: AddressRange(spanning: scenario.aboveStart, scenario.aboveStart)) + fleet.holes(overlapping: AddressRange(spanning: 0, 0)), family: .hostHole))
             }
+            if let size = input.planned.first(where: { $0 % input.dimmUnit != 0 }) {
+                return .failure(.init(message: "\(scenario): a planned hot-add DIMM of \(ByteCount.format(size)) is not a whole number of \(ByteCount.format(input.dimmUnit)) memory blocks (\(scenario.block.summary))", hosts: [], holes: [], family: .memoryBlock))
+            }
+            input.windows = WindowRoom.candidates(fleet: fleet, input: input)
             let started = Date()
             let mip = PlacementMIP(input: input, options: mipOptions(options), backend: options.backend, deadline: deadline)
             var mipStatistics = PlacementMIP.Statistics()

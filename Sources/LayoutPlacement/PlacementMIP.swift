@@ -2,18 +2,23 @@ import LayoutCore
 import LayoutMachines
 /// The pc/q35 placement as a GLPK MIP, solved in lexicographic stages.
 ///
-/// Variables, all in units of the placement granule so every number GLPK sees is a small exact
-/// integer: `low` and `above` (boot RAM below and above 4 GiB), and per free gap a binary `use`
-/// and an integer `dimm` size. No coordinates and no ordering binaries: positions follow from
-/// QEMU's derivation and are computed afterwards in UInt64 (GLPKNumerics.md in LayoutSolver.docc explains why
-/// coordinate and big-M ordering models are inexact or slow in GLPK).
+/// Every placement choice of one scenario is made here, together: boot RAM below and above the
+/// first hole, the cold DIMMs, the planned hot-add DIMMs and room for every host's programmable
+/// windows. Variables count small exact integers: `low` and `above` in placement units, DIMM
+/// sizes in memory blocks (`q` is boot RAM in blocks, so the block granularity is explicit and
+/// branch and bound branches on it), per free gap a binary `use`, per planned DIMM and gap a
+/// binary `at`, per window candidate a binary `room`. No coordinates and no ordering binaries:
+/// RAM fills each region from its fixed start, positions follow from QEMU's derivation and are
+/// computed afterwards in UInt64 (GLPKNumerics.md in LayoutSolver.docc explains why coordinate
+/// and big-M ordering models are inexact or slow in GLPK). The one coordinate is `dev`, where
+/// DIMMs after the above RAM begin, in 1 GiB (or block) units.
 ///
 /// Stages, each fixing the optimum of the one before:
-/// 1. fewest DIMMs (cold-plugged DIMMs need ACPI memory hotplug in the guest; boot RAM does not);
+/// 1. fewest cold DIMMs (they need ACPI memory hotplug in the guest; boot RAM does not);
 /// 2. most boot RAM;
-/// 3. lowest top: the highest gap used, then the least RAM in it (no DIMM: the least above 4 GiB);
+/// 3. lowest top: the highest gap used by any DIMM, then the least RAM in it (no DIMM: the least above 4 GiB);
 /// 4. closest to QEMU's default: the most RAM below 4 GiB (QEMU's own low-RAM size);
-/// 5. deterministic tie-break: DIMM RAM in the lowest gaps first.
+/// 5. deterministic tie-break: DIMM RAM, and planned DIMMs, in the lowest gaps first.
 package struct PlacementMIP {
     package struct Statistics: Equatable, Sendable {
         package var rows = 0
@@ -43,7 +48,8 @@ package struct PlacementMIP {
     package var gapRanks: [Int]? = nil
 
     package func solve(statistics: inout Statistics) throws -> Outcome {
-        if pruneGaps, let bound = GapBound(input) {
+        // Pruning reasons about cold DIMMs alone; planned DIMMs and windows may need any gap.
+        if pruneGaps, input.planned.isEmpty, input.windows.isEmpty, let bound = GapBound(input) {
             if bound.isInfeasible { return .infeasible }
             if bound.kept.count < input.gaps.count {
                 var reduced = input
@@ -51,7 +57,7 @@ package struct PlacementMIP {
                 var trial = statistics
                 let outcome = try PlacementMIP(input: reduced, options: options, backend: backend, deadline: deadline, pruneGaps: false, gapRanks: bound.kept).solveModel(statistics: &trial)
                 if case .solved(let answer) = outcome {
-                    let full = PlacementAnswer(below: answer.below, above: answer.above, dimms: answer.dimms.map { (bound.kept[$0.gap], $0.size) })
+                    let full = PlacementAnswer(below: answer.below, above: answer.above, dimms: answer.dimms.map { (bound.kept[$0.gap], $0.size) }, afterAboveStart: answer.afterAboveStart)
                     if bound.isMet(by: full, unit: input.unit) {
                         statistics = trial
                         return .solved(full)
@@ -65,31 +71,48 @@ package struct PlacementMIP {
     }
 
     private func solveModel(statistics: inout Statistics) throws -> Outcome {
-        let totalUnits = input.totalRAM / input.unit
-        let lowMin = (input.lowMin + input.unit - 1) / input.unit
-        let lowMax = input.lowMax / input.unit
-        guard lowMin <= lowMax, lowMax >= 1 || !input.hasLowRAM else { return .infeasible }
-        let ratio = input.dimmUnit / input.unit
-        let capacity = input.gaps.reduce(lowMax + input.aboveCapacity / input.unit) { $0 + $1.capacity / input.dimmUnit * ratio }
+        let unit = input.unit, block = input.dimmUnit
+        let totalUnits = input.totalRAM / unit
+        var lowMin = (input.lowMin + unit - 1) / unit
+        let lowMax = input.hasLowRAM ? input.lowMax / unit : 0
+        if input.hasLowRAM { lowMin = max(lowMin, 1) }
+        guard lowMin <= lowMax || !input.hasLowRAM else { return .infeasible }
+        let ratio = block / unit
+        guard ratio > 0, input.planned.allSatisfy({ $0 % block == 0 }) else { return .infeasible }
+        let planned = input.planned.map { $0 / block }
+        var aboveMost = min(input.aboveCapacity / unit, totalUnits)
+        if let most = input.aboveMost { aboveMost = min(aboveMost, most / unit) }
+        let aboveLeast = input.aboveLeast.map { ($0 + unit - 1) / unit } ?? 0
+        guard aboveLeast <= aboveMost else { return .infeasible }
+        let capacity = input.gaps.reduce(lowMax + aboveMost) { $0 + $1.capacity / block * ratio }
         guard capacity >= totalUnits else { return .infeasible }
 
         var model = MIPModel(sense: .minimize)
-        let low = model.addVariable("low", kind: .integer, lower: Double(max(lowMin, input.hasLowRAM ? 1 : 0)), upper: Double(input.hasLowRAM ? lowMax : 0))
-        let above = model.addVariable("above", kind: .integer, lower: 0, upper: Double(min(input.aboveCapacity / input.unit, totalUnits)))
-        var use: [Int] = []
-        var dimm: [Int] = []
+        let low = model.addVariable("low", kind: .integer, lower: Double(input.hasLowRAM ? lowMin : 0), upper: Double(lowMax))
+        let above = model.addVariable("above", kind: .integer, lower: Double(aboveLeast), upper: Double(aboveMost))
+        // Boot RAM is the total less whole blocks of DIMM RAM: `q` blocks plus the remainder.
+        let remainder = totalUnits % ratio
+        let q = model.addVariable("q", kind: .integer, lower: 0, upper: Double(totalUnits / ratio))
+        if let modulus = input.aboveModulus {
+            // Boot RAM ends on the alignment the scenario's memory-block rule needs: above = m·k + r.
+            let steps = model.addVariable("end-steps", kind: .integer, lower: 0, upper: Double(aboveMost / (modulus / unit) + 1))
+            let residue = model.addVariable("end-residue", kind: .integer, lower: Double(input.aboveResidues.lowerBound / unit), upper: Double(input.aboveResidues.upperBound / unit))
+            model.addConstraint("boot-end", [(above, 1), (steps, -Double(modulus / unit)), (residue, -1)], lower: 0, upper: 0)
+        }
+        model.addConstraint("boot-blocks", [(low, 1), (above, 1), (q, -Double(ratio))], lower: Double(remainder), upper: Double(remainder))
+        var use: [Int] = [], dimm: [Int] = []
         for (index, gap) in input.gaps.enumerated() {
-            // DIMM sizes count in DIMM units; `ratio` converts them to placement units below.
-            let most = min(gap.capacity / input.dimmUnit, totalUnits / ratio)
+            let most = min(gap.capacity / block, totalUnits / ratio)
             use.append(model.addVariable("use\(index)", kind: .binary, lower: 0, upper: 1))
             dimm.append(model.addVariable("dimm\(index)", kind: .integer, lower: 0, upper: Double(most)))
             model.addConstraint("cap\(index)", [(dimm[index], 1), (use[index], -Double(most))], upper: 0)
             model.addConstraint("min\(index)", [(dimm[index], 1), (use[index], -1)], lower: 0)
         }
-        model.addConstraint("ram", [(low, 1), (above, 1)] + dimm.map { ($0, Double(ratio)) }, lower: Double(totalUnits), upper: Double(totalUnits))
+        model.addConstraint("ram", [(q, 1)] + dimm.map { ($0, 1.0) }, lower: Double(totalUnits / ratio), upper: Double(totalUnits / ratio))
+        if !use.isEmpty { model.addConstraint("slots", use.map { ($0, 1.0) }, upper: Double(max(0, input.coldDIMMSlots))) }
         // The scenario's branch may bound all boot RAM (q35's low-RAM default depends on it).
-        if let most = input.bootMost { model.addConstraint("boot-most", [(low, 1), (above, 1)], upper: Double(most / input.unit)) }
-        if let least = input.bootLeast { model.addConstraint("boot-least", [(low, 1), (above, 1)], lower: Double((least + input.unit - 1) / input.unit)) }
+        if let most = input.bootMost { model.addConstraint("boot-most", [(low, 1), (above, 1)], upper: Double(most / unit)) }
+        if let least = input.bootLeast { model.addConstraint("boot-least", [(low, 1), (above, 1)], lower: Double((least + unit - 1) / unit)) }
         // Cuts that every integer solution meets (see GapBound): without them the LP relaxation
         // spreads DIMM RAM fractionally, and with DIMMs of `ratio` units GLPK spent the whole time
         // limit proving that boot RAM cannot reach the next multiple (512 GiB on 10,000 hosts).
@@ -97,9 +120,104 @@ package struct PlacementMIP {
             model.addConstraint("boot-cut", [(low, 1), (above, 1)], upper: Double(bound.boot))
             if bound.dimms > 0 { model.addConstraint("dimm-cut", use.map { ($0, 1.0) }, lower: Double(bound.dimms)) }
         }
+
+        // Planned hot-add DIMMs: each in one gap that can hold it; a gap's cold DIMM and planned
+        // DIMMs share its room. Equal sizes are interchangeable, so they go in gap order.
+        var at: [[Int: Int]] = []
+        for (index, size) in planned.enumerated() {
+            var row: [Int: Int] = [:]
+            for (gapIndex, gap) in input.gaps.enumerated() where gap.capacity / block >= size {
+                row[gapIndex] = model.addVariable("at\(index)-\(gapIndex)", kind: .binary, lower: 0, upper: 1)
+            }
+            guard !row.isEmpty else { return .infeasible }
+            model.addConstraint("planned\(index)", row.values.sorted().map { ($0, 1.0) }, lower: 1, upper: 1)
+            at.append(row)
+        }
+        for later in planned.indices {
+            guard let earlier = planned.indices.last(where: { $0 < later && planned[$0] == planned[later] }) else { continue }
+            let terms = at[earlier].map { ($0.value, Double($0.key)) } + at[later].map { ($0.value, -Double($0.key)) }
+            model.addConstraint("planned-order\(later)", terms.sorted { $0.0 < $1.0 }, upper: 0)
+        }
+        /// Blocks a gap holds: its cold DIMM and the planned DIMMs in it.
+        func used(_ gapIndex: Int) -> [(Int, Double)] {
+            [(dimm[gapIndex], 1)] + planned.indices.compactMap { index in at[index][gapIndex].map { ($0, Double(planned[index])) } }
+        }
+        for gapIndex in input.gaps.indices where !input.gaps[gapIndex].followsAboveRAM && !planned.isEmpty {
+            model.addConstraint("fit\(gapIndex)", used(gapIndex), upper: Double(input.gaps[gapIndex].capacity / block))
+        }
+
+        // The room after the above RAM: its DIMMs start at `dev` (in steps of 1 GiB or the block),
+        // at or after QEMU's device-memory base, the 1 GiB boundary after the above RAM.
+        let step = max(Sizes.gib, block)
+        var dev: Int?
+        var occupied: Int?
+        var devLimit: UInt64 = 0
+        if let roomIndex = input.gaps.firstIndex(where: \.followsAboveRAM) {
+            let room = input.gaps[roomIndex]
+            let farthest = input.windows.flatMap(\.candidates).reduce(room.end) { max($0, $1.end ?? .max) }
+            devLimit = farthest / step + 1
+            let start = model.addVariable("dev", kind: .integer, lower: Double(input.scenario.aboveStart / step), upper: Double(devLimit))
+            let taken = model.addVariable("occupied", kind: .binary, lower: 0, upper: 1)
+            model.addConstraint("dev-base", [(start, Double(step / unit)), (above, -1)], lower: Double(input.scenario.aboveStart / unit))
+            let big = Double(devLimit * (step / block))
+            model.addConstraint("dev-fit", [(start, Double(step / block)), (taken, big)] + used(roomIndex), upper: Double(room.end / block) + big)
+            let most = Double(room.capacity / block)
+            model.addConstraint("occupied", [(taken, -most)] + used(roomIndex), upper: 0)
+            dev = start
+            occupied = taken
+        }
+
+        // Programmable windows: at least one candidate per window is clear of guest RAM. RAM fills
+        // each region from its fixed start, so "clear" bounds that region's fill (GLPKNumerics.md).
+        for (windowIndex, window) in input.windows.enumerated() {
+            var choices: [Int] = []
+            for (candidateIndex, candidate) in window.candidates.enumerated() {
+                let startsAfter = candidate.start, endsAt = candidate.end ?? .max
+                let intersectsRoom = input.gaps.first(where: \.followsAboveRAM).map { $0.start < endsAt && startsAfter < $0.end } ?? false
+                // Inside the room after the above RAM the window goes after that room's DIMMs or before them.
+                for variant in intersectsRoom ? [0, 1] : [0] {
+                    let choice = model.addVariable("room\(windowIndex)-\(candidateIndex)-\(variant)", kind: .binary, lower: 0, upper: 1)
+                    choices.append(choice)
+                    if input.hasLowRAM, startsAfter < input.lowMax {
+                        let most = startsAfter / unit
+                        model.addConstraint("w-low", [(low, 1), (choice, Double(lowMax))], upper: Double(most + lowMax))
+                    }
+                    let aboveStart = input.scenario.aboveStart
+                    if aboveMost > 0, startsAfter < aboveStart + aboveMost * unit, endsAt > aboveStart {
+                        let most = startsAfter > aboveStart ? (startsAfter - aboveStart) / unit : 0
+                        model.addConstraint("w-above", [(above, 1), (choice, Double(aboveMost))], upper: Double(most + aboveMost))
+                    }
+                    for (gapIndex, gap) in input.gaps.enumerated() where !gap.followsAboveRAM && gap.start < endsAt && startsAfter < gap.end {
+                        let most = startsAfter > gap.start ? (startsAfter - gap.start) / block : 0
+                        let big = Double(gap.capacity / block)
+                        model.addConstraint("w-gap", used(gapIndex) + [(choice, big)], upper: Double(most) + big)
+                    }
+                    if intersectsRoom, let dev, let occupied, let roomIndex = input.gaps.firstIndex(where: \.followsAboveRAM) {
+                        if variant == 0 {
+                            // After the room's DIMMs: dev + used <= window start, when the room is used.
+                            let big = Double(devLimit * (step / block) + input.gaps[roomIndex].capacity / block)
+                            model.addConstraint("w-after", [(dev, Double(step / block)), (choice, big), (occupied, big)] + used(roomIndex), upper: Double(startsAfter / block) + 2 * big)
+                        } else {
+                            // Before them: the room's DIMMs begin at or after the window's end.
+                            let end = (endsAt + step - 1) / step
+                            model.addConstraint("w-before", [(dev, 1), (choice, -Double(end))], lower: 0)
+                        }
+                    }
+                }
+            }
+            guard !choices.isEmpty else { return .infeasible }
+            model.addConstraint("window\(windowIndex)", choices.map { ($0, 1.0) }, lower: 1)
+        }
+
+        // The highest gap any DIMM, cold or planned, uses.
         let topGap = model.addVariable("top", kind: .integer, lower: 0, upper: Double(input.gaps.count))
         for (index, variable) in use.enumerated() {
             model.addConstraint("top\(index)", [(topGap, 1), (variable, -Double(index + 1))], lower: 0)
+        }
+        for row in at {
+            for (gapIndex, variable) in row {
+                model.addConstraint("top-planned", [(topGap, 1), (variable, -Double(gapIndex + 1))], lower: 0)
+            }
         }
         statistics.rows = model.constraints.count
         statistics.columns = model.variables.count
@@ -139,18 +257,28 @@ package struct PlacementMIP {
         guard try stage("dimms", Dictionary(uniqueKeysWithValues: use.map { ($0, 1.0) }), sense: .minimize) != nil else { return .infeasible }
         _ = try stage("boot", [low: 1, above: 1], sense: .maximize)
         let top = Int(try stage("topgap", [topGap: 1], sense: .minimize) ?? 0)
-        _ = try stage("topfill", top == 0 ? [above: 1] : [dimm[top - 1]: 1], sense: .minimize)
+        _ = try stage("topfill", top == 0 ? [above: 1] : Dictionary(used(top - 1), uniquingKeysWith: +), sense: .minimize)
         _ = try stage("low", [low: 1], sense: .maximize)
         if !dimm.isEmpty {
             let count = Double(dimm.count)
-            _ = try stage("order", Dictionary(uniqueKeysWithValues: dimm.enumerated().map { ($1, count - Double(gapRanks?[$0] ?? $0)) }), sense: .maximize)
+            var weights = Dictionary(uniqueKeysWithValues: dimm.enumerated().map { ($1, count - Double(gapRanks?[$0] ?? $0)) })
+            for row in at {
+                for (gapIndex, variable) in row { weights[variable] = count - Double(gapRanks?[gapIndex] ?? gapIndex) }
+            }
+            _ = try stage("order", weights, sense: .maximize)
         }
+        if let dev { _ = try stage("dev", [dev: 1], sense: .minimize) }
 
         func integer(_ variable: Int) -> UInt64 { UInt64(max(0, lastValues[variable].rounded())) }
         var dimms: [(gap: Int, size: UInt64)] = []
         for index in input.gaps.indices where integer(use[index]) == 1 && integer(dimm[index]) > 0 {
-            dimms.append((index, integer(dimm[index]) * input.dimmUnit))
+            dimms.append((index, integer(dimm[index]) * block))
         }
-        return .solved(PlacementAnswer(below: integer(low) * input.unit, above: integer(above) * input.unit, dimms: dimms))
+        let placedAt: [Int] = at.map { row in row.keys.sorted().first { integer(row[$0] ?? 0) == 1 } ?? -1 }
+        guard !placedAt.contains(-1) else { return .infeasible }
+        let roomUsed = occupied.map { integer($0) == 1 } ?? false
+        return .solved(PlacementAnswer(
+            below: integer(low) * unit, above: integer(above) * unit, dimms: dimms, planned: placedAt,
+            afterAboveStart: roomUsed ? dev.map { integer($0) * step } : nil))
     }
 }

@@ -66,7 +66,7 @@ import Testing
 
     @Test func familiesRoundTripTheirJSONNames() {
         #expect(ConstraintFamily.allCases.map(\.rawValue) == [
-            "host-hole", "iommu-width", "cpu-width", "amd-relocation", "pci-hole", "programmable-window", "qemu-rule", "other",
+            "host-hole", "iommu-width", "cpu-width", "amd-relocation", "pci-hole", "memory-block", "hugepage-alignment", "slots", "programmable-window", "qemu-rule", "other",
         ])
         #expect(Set(ConstraintFamily.allCases.map(\.rawValue)).count == ConstraintFamily.allCases.count)
     }

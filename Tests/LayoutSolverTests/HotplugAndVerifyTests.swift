@@ -18,7 +18,8 @@ struct HotplugAndVerifyTests {
         let vm = VMSpec(ram: 8 * gib, hotplug: [HotplugRequest(count: 2, size: 4 * gib)])
         let solution = try Solver.solve(hosts: [host, Fixture.x86Host("plain")], vm: vm)
         let plan = solution.layout.guest.knobs.hotplugPlan
-        #expect(plan.map(\.address) == [10 * gib, 16 * gib])
+        // The second DIMM starts at the first 128 MiB memory block past the 1 MiB hole.
+        #expect(plan.map(\.address) == [10 * gib, 15 * gib + (128 << 20)])
         guard let knobs = solution.layout.guest.knobs.pc else { return }
         #expect(knobs.slots == 2 && knobs.maxmem! - knobs.ramSize >= 8 * gib)
         let planned = solution.layout.regions.filter { $0.kind == .hotplug }
@@ -26,15 +27,19 @@ struct HotplugAndVerifyTests {
         let hmp = HotplugCommands.hmp(for: solution.layout)
         #expect(hmp == [
             "object_add memory-backend-ram,id=ls-hp0-mem,size=4G", "device_add pc-dimm,id=ls-hp0,memdev=ls-hp0-mem,addr=0x280000000",
-            "object_add memory-backend-ram,id=ls-hp1-mem,size=4G", "device_add pc-dimm,id=ls-hp1,memdev=ls-hp1-mem,addr=0x400000000",
+            "object_add memory-backend-ram,id=ls-hp1-mem,size=4G", "device_add pc-dimm,id=ls-hp1,memdev=ls-hp1-mem,addr=0x3c8000000",
         ])
         #expect(HotplugCommands.qmp(for: solution.layout)[1] == #"{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "ls-hp0", "memdev": "ls-hp0-mem", "addr": 10737418240}}"#)
         // Unplanned, QEMU would have put the second DIMM on the hole:
         #expect(AddressRange(start: 14 * gib, size: 4 * gib)!.contains(15 * gib))
     }
 
-    @Test func hotplugSizesComeInWholeGiB() {
-        #expect(VMSpecParser.validate(VMSpec(ram: 4 * gib, hotplug: [HotplugRequest(count: 1, size: 512 << 20)])).contains { $0.member == "hotplug" })
+    @Test func hotplugSizesComeInWholeMemoryBlocks() {
+        #expect(VMSpecParser.validate(VMSpec(ram: 4 * gib, hotplug: [HotplugRequest(count: 1, size: 192 << 20)])).contains { $0.member == "hotplug" })
+        #expect(VMSpecParser.validate(VMSpec(ram: 4 * gib, hotplug: [HotplugRequest(count: 1, size: 384 << 20)])).isEmpty)
+        // A stated block size is the unit: 384 MiB is no whole number of 256 MiB blocks.
+        #expect(VMSpecParser.validate(VMSpec(ram: 4 * gib, hotplug: [HotplugRequest(count: 1, size: 384 << 20)], memoryBlockSize: 256 << 20)).contains { $0.member == "hotplug" })
+        #expect(VMSpecParser.validate(VMSpec(ram: 4 * gib, memoryBlockSize: 96 << 20)).contains { $0.member == "memory_block_size" })
     }
 
     func solvedLayoutJSON(_ hosts: [HostProfile], _ vm: VMSpec) throws -> GuestLayout {

@@ -394,7 +394,7 @@ struct RobustnessTests {
                 cursor += capacity
             }
             var input = PlacementInput(
-                scenario: PlacementScenario(aboveStart: 4 * gib, regime: "\(regime)", ceiling: 1 << 46), unit: unit, dimmUnit: dimmUnit,
+                scenario: PlacementScenario(aboveStart: 4 * gib, regime: "\(regime)", ceiling: 1 << 46, block: MemoryBlockRule(granule: dimmUnit, summary: "test")), unit: unit, dimmUnit: dimmUnit,
                 totalRAM: (1 + random.next() % 64) * gib,
                 lowMin: regime == .virt ? 0 : (random.next() % 4 == 0 ? 1 * gib : 0),
                 lowMax: regime == .virt ? 0 : [2 * gib, 2816 * mib, 3 * gib, 1 * gib][Int(random.next() % 4)],
@@ -434,7 +434,7 @@ struct RobustnessTests {
                 return DIMMGap(gap: AddressRange(start: start, size: max(capacity, gib))!, start: start, capacity: capacity)
             }
             var input = PlacementInput(
-                scenario: PlacementScenario(aboveStart: 4 * gib, regime: "\(regime)", ceiling: 1 << 46), unit: gib, dimmUnit: ratio * gib,
+                scenario: PlacementScenario(aboveStart: 4 * gib, regime: "\(regime)", ceiling: 1 << 46, block: MemoryBlockRule(granule: ratio * gib, summary: "test")), unit: gib, dimmUnit: ratio * gib,
                 totalRAM: (1 + random.next() % 16) * gib, lowMin: hasLow && random.next() % 4 == 0 ? gib : 0,
                 lowMax: hasLow ? (random.next() % 4) * gib : 0, hasLowRAM: hasLow, aboveCapacity: (random.next() % 9) * gib, gaps: gaps)
             regime.bound(&input)
@@ -471,7 +471,7 @@ struct RobustnessTests {
         func gap(_ at: UInt64, _ size: UInt64) -> DIMMGap { DIMMGap(gap: AddressRange(start: at * gib, size: size * gib)!, start: at * gib, capacity: size * gib) }
         // 20 GiB of boot RAM room, a 60 GiB VM: 40 GiB in DIMMs; the 30 and 10 GiB gaps are the fewest.
         var input = PlacementInput(
-            scenario: PlacementScenario(aboveStart: 4 * gib, regime: "q35Large", ceiling: 1 << 46), unit: 2 << 20, dimmUnit: gib,
+            scenario: PlacementScenario(aboveStart: 4 * gib, regime: "q35Large", ceiling: 1 << 46, block: MemoryBlockRule(granule: gib, summary: "test")), unit: 2 << 20, dimmUnit: gib,
             totalRAM: 60 * gib, lowMin: 0, lowMax: 2 * gib, aboveCapacity: 18 * gib,
             gaps: [gap(30, 4), gap(40, 10), gap(60, 2), gap(70, 30), gap(110, 30), gap(200, 1)])
         TestRegime.q35Large.bound(&input)

@@ -32,11 +32,15 @@ public struct VMSpec: Equatable, Sendable {
     public var hotplug: [HotplugRequest]
     /// A virtual IOMMU for the assigned devices; the guest must then be told every host's holes.
     public var viommu: VIOMMU
+    /// The guest kernel's memory block size (Linux onlines hot-added memory only in whole blocks):
+    /// every DIMM is sized and placed on it. nil means the guest kernel's own rule (GuestMemoryBlocks.md).
+    public var memoryBlockSize: UInt64?
 
     public init(
         name: String? = nil, machine: MachineKind = MachineKind(rawValue: "q35"), ram: UInt64, maxmem: UInt64? = nil, slots: Int = 0,
         ramAlign: UInt64? = nil, pciHole64: UInt64? = nil, pciHole32: UInt64? = nil, cpuModel: String = "host", cpuVendor: CPUVendor? = nil,
-        p2p: Bool = false, qemu: QEMUVersion = .default, hotplug: [HotplugRequest] = [], viommu: VIOMMU = .none
+        p2p: Bool = false, qemu: QEMUVersion = .default, hotplug: [HotplugRequest] = [], viommu: VIOMMU = .none,
+        memoryBlockSize: UInt64? = nil
     ) {
         self.name = name
         self.machine = machine
@@ -52,6 +56,7 @@ public struct VMSpec: Equatable, Sendable {
         self.qemu = qemu
         self.hotplug = hotplug
         self.viommu = viommu
+        self.memoryBlockSize = memoryBlockSize
     }
 
     /// All planned hot-add DIMMs, in order.

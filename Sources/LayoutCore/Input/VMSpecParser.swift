@@ -1,6 +1,6 @@
 /// Reads and validates `layoutsolve/vm/v1` documents, and checks a spec built from flags the same way.
 package enum VMSpecParser {
-    package static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "pci_hole32", "cpu_model", "cpu_vendor", "p2p", "qemu", "hotplug", "viommu", "note"]
+    package static let members = ["schema", "name", "machine", "ram", "maxmem", "slots", "ram_align", "pci_hole64", "pci_hole32", "cpu_model", "cpu_vendor", "p2p", "qemu", "hotplug", "viommu", "memory_block_size", "note"]
 
     package static func parse(_ bytes: [UInt8], source: String) throws -> VMSpec {
         let reader = try JSONReader.document(bytes, source: source)
@@ -64,16 +64,23 @@ package enum VMSpecParser {
             }
             spec.viommu = viommu
         }
+        let blockReader = object.optional("memory_block_size")
+        spec.memoryBlockSize = try blockReader?.quantity("a memory block size")
         _ = try object.optional("note")?.string()
         try object.finish(allowed: members)
         let problems = validate(spec)
         if let first = problems.first {
-            let readers: [String: JSONReader?] = ["ram": ramReader, "maxmem": maxmemReader, "slots": slotsReader, "ram_align": alignReader, "pci_hole64": holeReader, "pci_hole32": hole32Reader, "hotplug": hotplugReader, "cpu_model": nil, "qemu": nil]
+            let readers: [String: JSONReader?] = ["ram": ramReader, "maxmem": maxmemReader, "slots": slotsReader, "ram_align": alignReader, "pci_hole64": holeReader, "pci_hole32": hole32Reader, "hotplug": hotplugReader, "memory_block_size": blockReader, "cpu_model": nil, "qemu": nil]
             let at = readers[first.member].flatMap { $0 }
             throw InputError(source: source, path: "$.\(first.member)", line: at?.node.line ?? root.line, message: first.message)
         }
         return spec
     }
+
+    /// Bounds for `memory_block_size`: 2 MiB is QEMU's own DIMM alignment, 64 GiB more than any
+    /// kernel uses (x86_64 stops at 2 GiB, arm64 with 64 KiB pages at 512 MiB).
+    package static let minimumMemoryBlock: UInt64 = 2 << 20
+    package static let maximumMemoryBlock: UInt64 = 64 << 30
 
     /// A problem with one member of a spec: which member and what is wrong.
     package struct Problem: Equatable, Sendable {
@@ -114,9 +121,14 @@ package enum VMSpecParser {
         if spec.cpuModel.isEmpty || spec.cpuModel.contains(where: { $0 == "," || $0 == " " || $0 == "=" }) {
             problems.append(.init(member: "cpu_model", message: "cpu_model must be one QEMU CPU model name such as host, max or EPYC (no commas or spaces)"))
         }
-        let hotplugGranule = max(spec.ramAlign ?? 0, 1 << 30)
+        if let block = spec.memoryBlockSize, !block.isPowerOfTwo || block < minimumMemoryBlock || block > maximumMemoryBlock {
+            problems.append(.init(member: "memory_block_size", message: "memory_block_size \(Hex.format(block)) must be a power of two from 2M to 64G (Linux: /sys/devices/system/memory/block_size_bytes)"))
+        }
+        // The finest block any supported guest uses; the machine's rule may ask for more (2 GiB on
+        // x86_64 once boot RAM ends at 64 GiB, 1 GiB on virt), which the solver checks per layout.
+        let hotplugGranule = max(spec.ramAlign ?? 0, spec.memoryBlockSize ?? (128 << 20))
         for request in spec.hotplug where request.size == 0 || request.size % hotplugGranule != 0 {
-            problems.append(.init(member: "hotplug", message: "a hot-add DIMM of \(ByteCount.format(request.size)) is not a multiple of \(ByteCount.format(hotplugGranule)): DIMMs come in whole GiB (and whole hugepages), because Linux onlines hot-added memory in whole memory blocks"))
+            problems.append(.init(member: "hotplug", message: "a hot-add DIMM of \(ByteCount.format(request.size)) is not a multiple of \(ByteCount.format(hotplugGranule)): Linux onlines hot-added memory in whole memory blocks (memory_block_size, default 128 MiB or more) and hugepages come whole"))
         }
         if spec.slots + spec.hotplug.reduce(0, { $0 + $1.count }) > 256 {
             problems.append(.init(member: "hotplug", message: "slots plus planned DIMMs exceed QEMU's 256 memory slots"))

@@ -18,6 +18,15 @@ public enum ConstraintFamily: String, Sendable, CaseIterable, Equatable {
     /// With `p2p`, a PCI window QEMU places (the 32-bit hole, virt's fixed or high PCIe window) is a
     /// DMA target and overlaps host holes.
     case pciHole = "pci-hole"
+    /// DIMMs (cold or planned hot-add) come in whole guest memory blocks (``VMSpec/memoryBlockSize``,
+    /// or the guest kernel's rule: 128 MiB on x86_64 while boot RAM ends below 64 GiB, 2 GiB above;
+    /// 1 GiB on virt), and the room between host holes does not hold them in those units.
+    case memoryBlock = "memory-block"
+    /// Hugepage-backed RAM (`ram_align`) comes in whole pages, and the room between host holes
+    /// does not hold it in those units.
+    case hugepageAlignment = "hugepage-alignment"
+    /// QEMU's 256 memory slots cannot hold the user's slots, the solver's DIMMs and the planned ones.
+    case slots
     /// The hosts' programmable MSI windows cannot all be placed clear of the guest's DMA targets.
     case programmableWindow = "programmable-window"
     /// QEMU's own derivation of the machine refuses the placement the model chose (its error text

@@ -61,22 +61,32 @@ package struct PCPlanner: MachinePlanner {
 
     package var cpuCeiling: UInt64 { UInt64(1) << UInt64(min(fleet.minCPUPhysBits, C.TARGET_PHYS_ADDR_SPACE_BITS)) }
 
-    /// Every branch for each vendor outcome; with no vendor pinned and both in the fleet the map
-    /// stays below the HyperTransport range so QEMU derives the same map for both.
+    /// Every branch for each vendor outcome and memory-block rule; with no vendor pinned and both
+    /// in the fleet the map stays below the HyperTransport range so QEMU derives the same map for both.
+    ///
+    /// These stay outside the MIP on purpose: each fixes a different derivation (QEMU's low-RAM
+    /// default, where above-4G RAM starts, the block DIMMs are aligned to, hence the gaps' aligned
+    /// starts and capacities), which are step functions of the placement, not linear in it.
     package func scenarios() -> [(PlacementScenario, vendors: [CPUVendor], regime: Regime)] {
         let belowHT = min(cpuCeiling, C.AMD_HT_START)
         var list: [(PlacementScenario, vendors: [CPUVendor], regime: Regime)] = []
         for regime in regimes {
+            var starts: [(aboveStart: UInt64, ceiling: UInt64, vendors: [CPUVendor])] = []
             switch vendor {
             case .intel?:
-                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime.summary, ceiling: cpuCeiling), [.intel], regime))
+                starts.append((C.above4GStartDefault, cpuCeiling, [.intel]))
             case .amd?:
-                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime.summary, ceiling: belowHT), [.amd], regime))
-                if cpuCeiling > C.AMD_ABOVE_1TB_START {
-                    list.append((PlacementScenario(aboveStart: C.AMD_ABOVE_1TB_START, regime: regime.summary, ceiling: cpuCeiling), [.amd], regime))
-                }
+                starts.append((C.above4GStartDefault, belowHT, [.amd]))
+                if cpuCeiling > C.AMD_ABOVE_1TB_START { starts.append((C.AMD_ABOVE_1TB_START, cpuCeiling, [.amd])) }
             case nil:
-                list.append((PlacementScenario(aboveStart: C.above4GStartDefault, regime: regime.summary, ceiling: belowHT), [.intel, .amd], regime))
+                starts.append((C.above4GStartDefault, belowHT, [.intel, .amd]))
+            }
+            for start in starts {
+                for block in X86MemoryBlocks.rules(spec: spec, unit: unit) {
+                    // Boot RAM cannot end at 64 GiB when all of it, above 4 GiB, stays below.
+                    if let atLeast = block.bootEndAtLeast, start.aboveStart < atLeast, atLeast - start.aboveStart > spec.ram { continue }
+                    list.append((PlacementScenario(aboveStart: start.aboveStart, regime: regime.summary, ceiling: start.ceiling, block: block), start.vendors, regime))
+                }
             }
         }
         return list
@@ -124,10 +134,16 @@ package struct PCPlanner: MachinePlanner {
             aboveGapEnd = min(forbidden.firstAddress(atOrAfter: aboveStart) ?? .max, ramCeiling)
         }
         let aboveCapacity = aboveGapEnd > aboveStart && variant.regime != .i440fxAllLow ? (aboveGapEnd - aboveStart).alignedDown(unit) : 0
-        // Device memory starts at the 1 GiB boundary after above-4G RAM, which never lies beyond this.
+        // Device memory starts at the 1 GiB boundary after above-4G RAM: in the room that RAM
+        // leaves, or at the latest after its gap.
+        let block = scenario.block.granule
         let deviceMemoryBound = (try? max(aboveGapEnd, aboveStart).alignedUp(Sizes.gib)) ?? .max
-        let gaps = dimmGaps(from: deviceMemoryBound, below: ramCeiling)
-        var input = PlacementInput(scenario: scenario, unit: unit, dimmUnit: dimmUnit, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
+        let room = roomAfterAboveRAM(aboveStart: aboveStart, ceiling: ramCeiling, block: block)
+        let gaps = (room.map { [$0] } ?? []) + dimmGaps(from: deviceMemoryBound, below: ramCeiling, block: block).filter { gap in room.map { !$0.gap.overlaps(gap.gap) } ?? true }
+        var input = PlacementInput(scenario: scenario, unit: unit, dimmUnit: block, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
+        input.planned = spec.plannedDIMMSizes
+        input.coldDIMMSlots = C.ACPI_MAX_RAM_SLOTS - spec.slots - input.planned.count
+        guard input.applyBootEnd(of: scenario.block) else { return nil }
         // QEMU picks q35's low-RAM default by comparing boot RAM with 0xb0000000 (pc_q35_init);
         // pc's branches are bounds on low and above RAM alone.
         switch variant.regime {
@@ -150,8 +166,9 @@ package struct PCPlanner: MachinePlanner {
     package func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
         // Only what surely comes after the RAM: the user's hotplug room and slot alignment may fill
         // the span of holes device memory crosses anyway, and the search tightens by exactly what a
-        // derived map overshoots, so reserving more would only cost DIMMs near the top.
-        try variant.hole64Size.checkedAdd(plannedHotplugBytes)
+        // derived map overshoots, so reserving more would only cost DIMMs near the top. Planned
+        // DIMMs are placed by the MIP itself.
+        variant.hole64Size
     }
 
     package func realize(_ answer: PlacementAnswer, input: PlacementInput, variant: Variant) -> Result<GuestLayout, RealizeFailure> {
@@ -160,8 +177,7 @@ package struct PCPlanner: MachinePlanner {
             let boot = answer.below + answer.above
             let maxRamBelow4G = try maxRamBelow4GKnob(below: answer.below, boot: boot)
             let deviceMemoryStart = try input.scenario.aboveStart.checkedAdd(answer.above).alignedUp(Sizes.gib)
-            let dimms = try placeDIMMs(answer, input: input, from: deviceMemoryStart)
-            let plan = try planHotplug(after: dimms, deviceMemoryStart: deviceMemoryStart, ceiling: input.scenario.ceiling)
+            let (dimms, plan) = try placeMemoryDevices(answer, input: input, from: deviceMemoryStart)
             let slots = spec.slots + dimms.count + plan.count
             var maxmem = try maxmemCovering(dimms + plan, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
             if input.scenario.aboveStart == C.AMD_ABOVE_1TB_START {

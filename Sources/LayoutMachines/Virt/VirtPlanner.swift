@@ -30,12 +30,16 @@ package struct VirtPlanner: MachinePlanner {
 
     /// One scenario: RAM from 1 GiB up to the narrowest IPA limit.
     package func searchTiers() -> [[(scenario: PlacementScenario, variant: Variant)]] {
-        [[(PlacementScenario(aboveStart: C.VIRT_MEM_BASE, regime: "boot RAM from 1 GiB", ceiling: Sizes.limit(bits: ipaBits) ?? .max), Variant())]]
+        let ceiling = Sizes.limit(bits: ipaBits) ?? .max
+        return [ArmMemoryBlocks.rules(spec: spec, unit: unit).map { block in
+            (PlacementScenario(aboveStart: C.VIRT_MEM_BASE, regime: "boot RAM from 1 GiB", ceiling: ceiling, block: block), Variant())
+        }]
     }
 
     package func roomAboveRAM(_ variant: Variant) throws -> UInt64 {
-        // As on x86: only what surely follows the RAM; overshoot tightens the search.
-        plannedHotplugBytes
+        // As on x86: only what surely follows the RAM; overshoot tightens the search. Planned DIMMs
+        // are placed by the MIP itself.
+        0
     }
 
     package func planInput(scenario: PlacementScenario, variant: Variant, ramCeiling: UInt64) -> PlacementInput? {
@@ -44,17 +48,22 @@ package struct VirtPlanner: MachinePlanner {
         let ramEnd = min(forbidden.firstAddress(atOrAfter: C.VIRT_MEM_BASE) ?? .max, ramCeiling)
         let capacity = ramEnd > C.VIRT_MEM_BASE ? (ramEnd - C.VIRT_MEM_BASE).alignedDown(unit) : 0
         let deviceMemoryBound = (try? ramEnd.alignedUp(Sizes.gib)) ?? .max
-        return PlacementInput(
-            scenario: scenario, unit: unit, dimmUnit: dimmUnit, totalRAM: spec.ram, lowMin: 0, lowMax: 0, hasLowRAM: false,
-            aboveCapacity: capacity, gaps: dimmGaps(from: deviceMemoryBound, below: ramCeiling))
+        let block = scenario.block.granule
+        let room = roomAfterAboveRAM(aboveStart: C.VIRT_MEM_BASE, ceiling: ramCeiling, block: block)
+        let gaps = (room.map { [$0] } ?? []) + dimmGaps(from: deviceMemoryBound, below: ramCeiling, block: block).filter { gap in room.map { !$0.gap.overlaps(gap.gap) } ?? true }
+        var input = PlacementInput(
+            scenario: scenario, unit: unit, dimmUnit: block, totalRAM: spec.ram, lowMin: 0, lowMax: 0, hasLowRAM: false,
+            aboveCapacity: capacity, gaps: gaps)
+        input.planned = spec.plannedDIMMSizes
+        input.coldDIMMSlots = C.ACPI_MAX_RAM_SLOTS - spec.slots - input.planned.count
+        return input
     }
 
     package func realize(_ answer: PlacementAnswer, input: PlacementInput, variant: Variant) -> Result<GuestLayout, RealizeFailure> {
         return RealizeFailure.catching {
             let boot = answer.above
             let deviceMemoryStart = try C.VIRT_MEM_BASE.checkedAdd(boot).alignedUp(Sizes.gib)
-            let dimms = try placeDIMMs(answer, input: input, from: deviceMemoryStart)
-            let plan = try planHotplug(after: dimms, deviceMemoryStart: deviceMemoryStart, ceiling: input.scenario.ceiling)
+            let (dimms, plan) = try placeMemoryDevices(answer, input: input, from: deviceMemoryStart)
             let slots = spec.slots + dimms.count + plan.count
             let maxmem = try maxmemCovering(dimms + plan, boot: boot, deviceMemoryStart: deviceMemoryStart, slots: slots)
             var knobs = VirtKnobs(

@@ -24,8 +24,9 @@ struct ExhaustiveOracle {
     let gib: UInt64 = 1 << 30
 
     var unit: UInt64 { max(vm.ramAlign ?? 0, 2 << 20) }
-    /// DIMMs come in whole GiB (the solver's rule for Linux memory blocks).
-    var dimmUnit: UInt64 { max(unit, gib) }
+    /// DIMMs come in Linux x86_64's 128 MiB memory blocks while boot RAM ends below 64 GiB; this
+    /// oracle only judges such VMs (`search` says too large otherwise).
+    var dimmUnit: UInt64 { max(unit, 128 << 20) }
 
     /// Every non-relaxable region and every width limit, merged by a plain sort.
     var holes: [AddressRange] {
@@ -58,6 +59,8 @@ struct ExhaustiveOracle {
     }
 
     func search() -> Answer {
+        // Boot RAM could end at or past 64 GiB, where the guest's block size depends on that end.
+        if vm.ram + 4 * gib >= 64 * gib { return .tooLarge }
         var tooLarge = false
         let found = best(tooLarge: &tooLarge)
         if tooLarge { return .tooLarge }

@@ -48,69 +48,66 @@ package struct RealizeFailure: Error {
 }
 
 extension MachinePlanner {
+    /// The documented objective across scenarios: fewest DIMMs, most boot RAM, lowest top, fewest
+    /// knobs away from QEMU's defaults, most RAM at address 0 (QEMU's own low-RAM size).
     package func objective(of layout: GuestLayout) -> [UInt64] {
-        [UInt64(layout.dimmCount), UInt64.max - layout.bootRAM, layout.topAddress, awayFromDefaults(layout)]
+        let low = layout.regions.first { $0.kind == .ram && $0.range.start == 0 }?.range.size ?? 0
+        return [UInt64(layout.dimmCount), UInt64.max - layout.bootRAM, layout.topAddress, awayFromDefaults(layout), UInt64.max - low]
     }
 
-    /// DIMMs are sized and placed on 1 GiB boundaries (or the hugepage size, if larger): Linux
-    /// onlines hot-plugged memory only in whole memory blocks (128 MiB to 2 GiB on x86_64, up to
-    /// 1 GiB sections on older arm64 kernels), and QEMU itself reserves 1 GiB per slot for this.
-    package var dimmUnit: UInt64 { max(unit, Sizes.gib) }
-
     /// Free gaps from `bound` (where device memory can start at the latest) up to `ceiling`,
-    /// aligned to the DIMM granule: where one DIMM each can go.
-    package func dimmGaps(from bound: UInt64, below ceiling: UInt64) -> [DIMMGap] {
+    /// aligned to the memory block: where one cold DIMM each, and planned DIMMs, can go.
+    package func dimmGaps(from bound: UInt64, below ceiling: UInt64, block: UInt64) -> [DIMMGap] {
         guard bound < ceiling else { return [] }
         var gaps: [DIMMGap] = []
         for gap in fleet.forbidden.gaps(within: AddressRange(spanning: bound, ceiling - 1)) {
-            guard let start = try? gap.start.alignedUp(dimmUnit) else { continue }
-            let end = (gap.end ?? UInt64.max).alignedDown(dimmUnit)
-            guard end > start, end - start >= dimmUnit else { continue }
+            guard let start = try? gap.start.alignedUp(block) else { continue }
+            let end = (gap.end ?? UInt64.max).alignedDown(block)
+            guard end > start, end - start >= block else { continue }
             gaps.append(DIMMGap(gap: gap, start: start, capacity: end - start))
         }
         return gaps
     }
 
-    /// DIMM addresses for the MIP's sizes: each in its gap, after device memory starts and after the one before.
-    package func placeDIMMs(_ answer: PlacementAnswer, input: PlacementInput, from deviceMemoryStart: UInt64) throws -> [DIMM] {
-        var cursor = deviceMemoryStart
-        var dimms: [DIMM] = []
-        for (index, piece) in answer.dimms.enumerated() {
-            let gap = input.gaps[piece.gap]
-            let address = try max(gap.start, cursor).alignedUp(dimmUnit)
-            guard let range = AddressRange(start: address, size: piece.size), gap.gap.contains(range) else {
-                throw RealizeFailure("DIMM of \(ByteCount.format(piece.size)) does not fit in gap \(gap.gap) after device memory starts")
-            }
-            dimms.append(DIMM(id: "ls-dimm\(index)", address: address, size: piece.size))
-            cursor = try address.checkedAdd(piece.size)
-        }
-        return dimms
+    /// The room after the RAM above the first hole, from `aboveStart` to the first hole after it
+    /// (below `ceiling`), where device memory begins once that RAM ends; nil when it holds no block.
+    package func roomAfterAboveRAM(aboveStart: UInt64, ceiling: UInt64, block: UInt64) -> DIMMGap? {
+        let forbidden = fleet.forbidden
+        guard aboveStart < ceiling, !forbidden.contains(aboveStart), let start = try? aboveStart.alignedUp(block) else { return nil }
+        let gapEnd = min(forbidden.firstAddress(atOrAfter: aboveStart) ?? .max, ceiling)
+        let end = gapEnd.alignedDown(block)
+        guard end > start, end - start >= block else { return nil }
+        return DIMMGap(gap: AddressRange(spanning: aboveStart, gapEnd - 1), start: start, capacity: end - start, followsAboveRAM: true)
     }
 
-    /// Room the hot-add plan needs above the RAM: its DIMMs.
-    package var plannedHotplugBytes: UInt64 {
-        spec.plannedDIMMSizes.reduce(UInt64(0)) { $0 &+ $1 }
-    }
-
-    /// Addresses for the planned hot-add DIMMs: first fit after the cold DIMMs, on the DIMM
-    /// granule, clear of every host hole, below `ceiling`.
-    package func planHotplug(after dimms: [DIMM], deviceMemoryStart: UInt64, ceiling: UInt64) throws -> [DIMM] {
-        var cursor = try dimms.last.map { try $0.address.checkedAdd($0.size) } ?? deviceMemoryStart
-        var plan: [DIMM] = []
-        for (index, size) in spec.plannedDIMMSizes.enumerated() {
-            var address = try cursor.alignedUp(dimmUnit)
-            while true {
-                guard let range = AddressRange(start: address, size: size), range.last < ceiling else {
-                    throw RealizeFailure("no room for planned hot-add DIMM \(index) (\(ByteCount.format(size))) clear of every host hole below \(Hex.format(ceiling))")
+    /// Addresses for the MIP's DIMMs: in each gap the cold DIMM first, then the planned DIMMs the
+    /// MIP put there in plan order, from the gap's start (or where device memory starts, if later).
+    /// - Returns: the cold DIMMs by address, and the planned ones in plan order.
+    package func placeMemoryDevices(_ answer: PlacementAnswer, input: PlacementInput, from deviceMemoryStart: UInt64) throws -> (cold: [DIMM], planned: [DIMM]) {
+        let block = input.dimmUnit
+        var cold: [DIMM] = []
+        var planned = [DIMM?](repeating: nil, count: input.planned.count)
+        for (gapIndex, gap) in input.gaps.enumerated() {
+            let pieces = answer.dimms.filter { $0.gap == gapIndex }.map { (id: Optional<Int>.none, size: $0.size) }
+                + answer.planned.indices.filter { answer.planned[$0] == gapIndex }.map { (id: Optional($0), size: input.planned[$0]) }
+            guard !pieces.isEmpty else { continue }
+            let first = gap.followsAboveRAM ? (answer.afterAboveStart ?? deviceMemoryStart) : gap.start
+            var cursor = try max(first, deviceMemoryStart).alignedUp(block)
+            for piece in pieces {
+                guard let range = AddressRange(start: cursor, size: piece.size), gap.gap.contains(range), range.last < input.scenario.ceiling else {
+                    throw RealizeFailure("a DIMM of \(ByteCount.format(piece.size)) does not fit in gap \(gap.gap) after device memory starts at \(Hex.format(deviceMemoryStart))")
                 }
-                guard let clash = fleet.forbidden.overlapping(range).last else { break }
-                guard let next = clash.end else { throw RealizeFailure("no room for planned hot-add DIMM \(index) past \(clash)") }
-                address = try next.alignedUp(dimmUnit)
+                if let index = piece.id {
+                    planned[index] = DIMM(id: "ls-hp\(index)", address: cursor, size: piece.size)
+                } else {
+                    cold.append(DIMM(id: "ls-dimm\(cold.count)", address: cursor, size: piece.size))
+                }
+                cursor = try cursor.checkedAdd(piece.size)
             }
-            plan.append(DIMM(id: "ls-hp\(index)", address: address, size: size))
-            cursor = address + size
         }
-        return plan
+        let plan = planned.compactMap { $0 }
+        guard plan.count == input.planned.count else { throw RealizeFailure("a planned hot-add DIMM has no gap") }
+        return (cold, plan)
     }
 
     /// `maxmem`: boot RAM, the DIMMs and the user's hotplug room, padded so that device memory
@@ -118,7 +115,7 @@ extension MachinePlanner {
     package func maxmemCovering(_ dimms: [DIMM], boot: UInt64, deviceMemoryStart: UInt64, slots: Int) throws -> UInt64 {
         let dimmBytes = dimms.reduce(UInt64(0)) { $0 + $1.size }
         var maxmem = try boot.checkedAdd(dimmBytes).checkedAdd(spec.userHotplugBytes)
-        if let last = dimms.last {
+        if let last = dimms.max(by: { $0.address < $1.address }) {
             let lastEnd = try last.address.checkedAdd(last.size)
             let deviceMemoryEnd = try deviceMemoryStart.checkedAdd(maxmem - boot).checkedAdd(UInt64(slots) * Sizes.gib)
             if lastEnd > deviceMemoryEnd { maxmem = try maxmem.checkedAdd((lastEnd - deviceMemoryEnd).alignedUp(unit)) }
