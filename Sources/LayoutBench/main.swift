@@ -7,6 +7,7 @@ import LayoutSolver
 ///
 ///     LayoutBench [--profiles DIR] [--quick] [--only TEXT] [--markdown] [--regions N] [--time-limit S]
 ///     LayoutBench case --hosts DIR --vm FILE [--reps N] [--time-limit S]     (one case; used by the above)
+///     LayoutBench stress [--cases N] [--seed S] [--time-limit S]               (random hard instances)
 struct Options {
     var profiles = "Profiles"
     var quick = false
@@ -201,6 +202,9 @@ enum Report {
 var arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "case" {
     runCase(arguments.dropFirst())
+}
+if arguments.first == "stress" {
+    Stress.run(arguments.dropFirst())
 }
 var options = Options()
 while let flag = arguments.popFirst() {

@@ -90,7 +90,7 @@ package struct GapBound: Equatable {
     /// over all gaps.
     package func isMet(by answer: PlacementAnswer, unit: UInt64) -> Bool {
         answer.dimms.count == dimms && (answer.below + answer.above) / unit == boot
-            && (answer.dimms.map(\.gap).max().map { $0 + 1 } ?? 0) == top
+            && ((answer.dimms.map(\.gap) + answer.planned).max().map { $0 + 1 } ?? 0) == top
     }
 }
 

@@ -48,16 +48,21 @@ package struct PlacementMIP {
     package var gapRanks: [Int]? = nil
 
     package func solve(statistics: inout Statistics) throws -> Outcome {
-        // Pruning reasons about cold DIMMs alone; planned DIMMs and windows may need any gap.
-        if pruneGaps, input.planned.isEmpty, input.windows.isEmpty, let bound = GapBound(input) {
+        if pruneGaps, let bound = GapBound(input) {
             if bound.isInfeasible { return .infeasible }
-            if bound.kept.count < input.gaps.count {
+            // The bounds are about cold DIMMs and boot RAM, which planned DIMMs and windows only
+            // constrain further; an answer meeting them has every DIMM below `top`, so with those
+            // the model keeps every gap below `top`, where all optimal answers lie.
+            let kept = input.planned.isEmpty && input.windows.isEmpty ? bound.kept : Array(0..<min(bound.top, input.gaps.count))
+            if kept.count < input.gaps.count {
                 var reduced = input
-                reduced.gaps = bound.kept.map { input.gaps[$0] }
+                reduced.gaps = kept.map { input.gaps[$0] }
                 var trial = statistics
-                let outcome = try PlacementMIP(input: reduced, options: options, backend: backend, deadline: deadline, pruneGaps: false, gapRanks: bound.kept).solveModel(statistics: &trial)
+                let outcome = try PlacementMIP(input: reduced, options: options, backend: backend, deadline: deadline, pruneGaps: false, gapRanks: kept).solveModel(statistics: &trial)
                 if case .solved(let answer) = outcome {
-                    let full = PlacementAnswer(below: answer.below, above: answer.above, dimms: answer.dimms.map { (bound.kept[$0.gap], $0.size) }, afterAboveStart: answer.afterAboveStart)
+                    let full = PlacementAnswer(
+                        below: answer.below, above: answer.above, dimms: answer.dimms.map { (kept[$0.gap], $0.size) },
+                        planned: answer.planned.map { kept[$0] }, afterAboveStart: answer.afterAboveStart)
                     if bound.isMet(by: full, unit: input.unit) {
                         statistics = trial
                         return .solved(full)
