@@ -80,7 +80,9 @@ package struct ConflictExplainer: Sendable {
             constraintSolves += 1
             let relaxed = profiles.map { profile in Self.relax(profile.representative, keeping: active.filter { $0.host == profile.name }) }
             do {
-                _ = try Solver.solve(hosts: relaxed, vm: oracle.vm, options: oracle.options)
+                var options = oracle.options
+                options.diagnosesFailures = false
+                _ = try Solver.solve(hosts: relaxed, vm: oracle.vm, options: options)
                 return false
             } catch is NoLayoutExists {
                 return true

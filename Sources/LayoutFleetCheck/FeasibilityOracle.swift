@@ -80,6 +80,9 @@ package final class FeasibilityOracle {
         let result: Outcome
         solves += 1
         do {
+            // Only the whole fleet's answer is shown with its reasons; subsets only need a verdict.
+            var options = self.options
+            options.diagnosesFailures = set.members.count == count
             result = .fits(try Solver.solve(hosts: hosts, vm: vm, options: options))
         } catch let none as NoLayoutExists {
             result = .doesNotFit(none)

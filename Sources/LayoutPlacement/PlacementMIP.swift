@@ -159,8 +159,9 @@ package struct PlacementMIP {
         var devLimit: UInt64 = 0
         if let roomIndex = input.gaps.firstIndex(where: \.followsAboveRAM) {
             let room = input.gaps[roomIndex]
-            let farthest = input.windows.flatMap(\.candidates).reduce(room.end) { max($0, $1.end ?? .max) }
-            devLimit = farthest / step + 1
+            // Bounded by the room itself, so no coefficient grows past the room's size in blocks
+            // (GLPKNumerics.md: big-M coefficients above about 2^26 let answers slip).
+            devLimit = room.end / step + 1
             let start = model.addVariable("dev", kind: .integer, lower: Double(input.scenario.aboveStart / step), upper: Double(devLimit))
             let taken = model.addVariable("occupied", kind: .binary, lower: 0, upper: 1)
             model.addConstraint("dev-base", [(start, Double(step / unit)), (above, -1)], lower: Double(input.scenario.aboveStart / unit))
@@ -202,10 +203,13 @@ package struct PlacementMIP {
                             // After the room's DIMMs: dev + used <= window start, when the room is used.
                             let big = Double(devLimit * (step / block) + input.gaps[roomIndex].capacity / block)
                             model.addConstraint("w-after", [(dev, Double(step / block)), (choice, big), (occupied, big)] + used(roomIndex), upper: Double(startsAfter / block) + 2 * big)
-                        } else {
+                        } else if endsAt <= input.gaps[roomIndex].end {
                             // Before them: the room's DIMMs begin at or after the window's end.
                             let end = (endsAt + step - 1) / step
                             model.addConstraint("w-before", [(dev, 1), (choice, -Double(end))], lower: 0)
+                        } else {
+                            // A window reaching past the room leaves no room for DIMMs after it.
+                            model.addConstraint("w-before", [(occupied, 1), (choice, 1)], upper: 1)
                         }
                     }
                 }

@@ -37,6 +37,9 @@ public struct SolveOptions: Sendable {
     /// Wall-clock limit for the whole solve, in seconds: every GLPK call gets what is left, and a
     /// layout found by then is returned (verified, with a note that it may not be optimal).
     public var timeLimitSeconds = 30.0
+    /// Whether a failed solve finds out which constraint family is binding by lifting each one and
+    /// solving again (ConflictDiagnosis). Off where a caller only needs feasibility, many times.
+    package var diagnosesFailures = true
     /// The MIP solver: GLPK. Tests substitute an independent backend to cross-check the model.
     package var backend: any MIPBackend = GLPKMIPBackend()
     /// VFIO's own reading of relaxable regions and 30 seconds for the whole solve, as the command line's defaults.

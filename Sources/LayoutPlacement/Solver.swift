@@ -28,9 +28,21 @@ public enum Solver {
         if let problem = VMSpecParser.validate(vm).first {
             throw InputError(source: "vm", path: "$.\(problem.member)", message: problem.message)
         }
-        var fleet = try Fleet(hosts: hosts, strictRelaxable: options.strictRelaxable)
+        let fleet = try Fleet(hosts: hosts, strictRelaxable: options.strictRelaxable)
         try checkArchitecture(fleet: fleet, vm: vm)
         let deadline = SolveDeadline(seconds: options.timeLimitSeconds)
+        do {
+            return try solveOnce(fleet: fleet, vm: vm, options: options, deadline: deadline)
+        } catch let none as NoLayoutExists where options.diagnosesFailures {
+            throw ConflictDiagnosis.refine(none, fleet: fleet, vm: vm, options: options, deadline: deadline) { hosts, vm, options in
+                _ = try solveOnce(fleet: try Fleet(hosts: hosts, strictRelaxable: options.strictRelaxable), vm: vm, options: options, deadline: SolveDeadline(seconds: options.timeLimitSeconds))
+            }
+        }
+    }
+
+    /// One search, without the diagnosis of a failure.
+    static func solveOnce(fleet: Fleet, vm: VMSpec, options: SolveOptions, deadline: SolveDeadline) throws -> Solution {
+        var fleet = fleet
         var statistics = SolveStatistics()
         statistics.hosts = fleet.hosts.count
         // Each retry reserves one more programmable window, so this ends.

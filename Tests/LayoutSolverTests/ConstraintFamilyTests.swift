@@ -54,7 +54,9 @@ import Testing
         #expect(try conflicts([host], vm).map(\.family) == [.hostHole])
         let onlyWindow = Fixture.x86Host("low", reserved: [(0xe000_0000, 0xe00f_ffff, .reserved)])
         let found = try conflicts([onlyWindow], vm)
-        #expect(found.map(\.family) == [.pciHole] && found[0].hosts == ["low"])
+        // Lifting p2p or the host's hole each lets a layout fit; both are named, p2p with its numbers.
+        #expect(found.contains { $0.family == .pciHole && $0.hosts == ["low"] })
+        #expect(Set(found.map(\.family)).isSubset(of: [.pciHole, .hostHole]))
     }
 
     @Test func virtRAMBaseBlockedIsAHostHole() throws {

@@ -33,7 +33,7 @@ public struct VMSpec: Equatable, Sendable {
     /// A virtual IOMMU for the assigned devices; the guest must then be told every host's holes.
     public var viommu: VIOMMU
     /// The guest kernel's memory block size (Linux onlines hot-added memory only in whole blocks):
-    /// every DIMM is sized and placed on it. nil means the guest kernel's own rule (GuestMemoryBlocks.md).
+    /// every DIMM is sized and placed on it. nil means the guest kernel's own rule (PlacementRules.md in LayoutSolver.docc).
     public var memoryBlockSize: UInt64?
 
     public init(

@@ -5,7 +5,8 @@ import LayoutCore
 /// accepted by QEMU and refused by the guest (GuestBoot.md measures both).
 ///
 /// On x86_64 the block size depends on where boot memory ends, which the placement decides, so a
-/// machine offers one rule per range of that end and the search tries each (GuestMemoryBlocks.md).
+/// machine offers one rule per range of that end and the search tries each (PlacementRules.md in
+/// LayoutSolver.docc).
 package struct MemoryBlockRule: Equatable, Sendable {
     /// DIMM sizes and addresses are multiples of this (never below the placement unit).
     package var granule: UInt64
