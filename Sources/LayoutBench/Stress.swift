@@ -1,3 +1,4 @@
+import FleetGenerator
 import Foundation
 import LayoutSolver
 
@@ -7,16 +8,7 @@ import LayoutSolver
 /// hot-add DIMMs and programmable windows. Prints how each ended, the slowest solves and the
 /// largest MIP; exits 1 if any solve ran out of time.
 enum Stress {
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Generator = SplitMix64
 
     static let mib: UInt64 = 1 << 20, gib: UInt64 = 1 << 30
 
@@ -89,7 +81,7 @@ enum Stress {
             default: fail("unknown stress option \(flag)")
             }
         }
-        var random = Generator(state: seed)
+        var random = Generator(seed: seed)
         var outcomes: [String: Int] = [:]
         var slowest: [(seconds: Double, index: Int, note: String)] = []
         var largest = (rows: 0, columns: 0, binaries: 0, index: 0)
