@@ -84,6 +84,12 @@ public enum LibvirtXML {
         xml.open("os")
         xml.element("type", [("arch", "x86_64"), ("machine", knobs.machineType)], text: "hvm")
         xml.close("os")
+        if let mib = OVMFAperture.steeringSizeMiB(for: layout) {
+            xml.comment("OVMF ignores pci-hole64 and places its own 64-bit PCI aperture; this fw_cfg entry (libvirt passes it as -fw_cfg; SeaBIOS ignores it) puts the aperture inside pci-hole64")
+            xml.open("sysinfo", [("type", "fwcfg")])
+            xml.element("entry", [("name", OVMFAperture.fwCfgName)], text: String(mib))
+            xml.close("sysinfo")
+        }
 
         xml.open("cpu", cpuMode(layout.vm.cpuModel))
         if case .custom(let model) = cpuKind(layout.vm.cpuModel) {
