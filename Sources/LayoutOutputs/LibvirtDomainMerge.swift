@@ -132,8 +132,6 @@ public enum LibvirtDomainMerge {
             }
         }
 
-        mergeFirmwareConfig(from: ours, into: root)
-
         // Devices: drop the domain's memory devices (the layout places all of them), add ours; set
         // the root controller's pcihole64.
         let devices: XMLElement
@@ -185,24 +183,6 @@ public enum LibvirtDomainMerge {
         }
         text += root.xmlString(options: [.nodePrettyPrint])
         return text.hasSuffix("\n") ? text : text + "\n"
-    }
-
-    /// The layout's fw_cfg entries (`<sysinfo type='fwcfg'>`, OVMF's aperture size) replace the
-    /// domain's entries of the same name; its other entries and sysinfo blocks stay.
-    private static func mergeFirmwareConfig(from ours: XMLElement, into root: XMLElement) {
-        func fwcfg(_ element: XMLElement) -> XMLElement? {
-            element.elements(forName: "sysinfo").first { $0.attribute(forName: "type")?.stringValue == "fwcfg" }
-        }
-        guard let our = fwcfg(ours) else { return }
-        let entries = our.elements(forName: "entry")
-        let names = Set(entries.compactMap { $0.attribute(forName: "name")?.stringValue })
-        if let existing = fwcfg(root) {
-            for entry in existing.elements(forName: "entry") where names.contains(entry.attribute(forName: "name")?.stringValue ?? "") { entry.detach() }
-            for entry in entries { existing.addChild(copy(entry)) }
-        } else {
-            let index = root.children?.firstIndex { ["os", "features", "cpu", "devices"].contains(($0 as? XMLElement)?.name ?? "") } ?? root.childCount
-            root.insertChild(copy(our), at: index)
-        }
     }
 
     private static func copy<Node: XMLNode>(_ node: Node) -> Node {

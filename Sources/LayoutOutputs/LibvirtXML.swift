@@ -84,12 +84,6 @@ public enum LibvirtXML {
         xml.open("os")
         xml.element("type", [("arch", "x86_64"), ("machine", knobs.machineType)], text: "hvm")
         xml.close("os")
-        if let mib = OVMFAperture.steeringSizeMiB(for: layout) {
-            xml.comment("OVMF ignores pci-hole64 and places its own 64-bit PCI aperture; this fw_cfg entry (libvirt passes it as -fw_cfg; SeaBIOS ignores it) puts the aperture inside pci-hole64")
-            xml.open("sysinfo", [("type", "fwcfg")])
-            xml.element("entry", [("name", OVMFAperture.fwCfgName)], text: String(mib))
-            xml.close("sysinfo")
-        }
 
         xml.open("cpu", cpuMode(layout.vm.cpuModel))
         if case .custom(let model) = cpuKind(layout.vm.cpuModel) {
@@ -172,6 +166,11 @@ public enum LibvirtXML {
         // libvirt can pin a vendor only for a custom model (<vendor> there only checks the host).
         if let vendor = layout.cpuVendor {
             arguments += ["-global", "x86_64-cpu.vendor=\(vendor.cpuidString)"]
+        }
+        // OVMF's aperture size (OVMFAperture): libvirt 9.0 refuses opt/ovmf/ names in
+        // <sysinfo type='fwcfg'> (src/qemu/qemu_validate.c, qemuValidateDomainDefSysinfo).
+        if let mib = OVMFAperture.steeringSizeMiB(for: layout) {
+            arguments += ["-fw_cfg", "name=\(OVMFAperture.fwCfgName),string=\(mib)"]
         }
         // The same -device as the QEMU arguments (aw-bits on 9.0+ targets), so both outputs agree.
         if let viommu = layout.viommu {

@@ -96,9 +96,10 @@ struct OVMFApertureTests {
         let window = try #require(OVMFAperture.aperture(hole64Start: hole.start, sizeMiB: mib, physBits: steered.physBits, vendor: steered.cpuVendor ?? .intel))
         #expect(hole.contains(window), "\(window) not in \(hole)")
         #expect(!steered.notes.contains { $0.hasPrefix("OVMF") })
-        // libvirt: the same value as a fw_cfg sysinfo entry.
+        // libvirt: the same argument in <qemu:commandline> (libvirt reserves opt/ovmf/ in <sysinfo type='fwcfg'>).
         let xml = try LibvirtXML.document(for: steered)
-        #expect(xml.contains("<sysinfo type='fwcfg'>") && xml.contains("<entry name='opt/ovmf/X-PciMmio64Mb'>\(mib)</entry>"), "\(xml)")
-        #expect(!(try LibvirtXML.document(for: plain)).contains("sysinfo"))
+        #expect(xml.contains("<qemu:arg value='-fw_cfg'/>") && xml.contains("<qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string=\(mib)'/>"), "\(xml)")
+        #expect(xml.contains("libvirt reserves opt/ovmf/"))
+        #expect(!(try LibvirtXML.document(for: plain)).contains("fw_cfg"))
     }
 }
