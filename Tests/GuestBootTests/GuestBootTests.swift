@@ -141,6 +141,39 @@ struct GuestBootTests {
         #expect(result.console.contains("unaligned hotplug range"))
     }
 
+    /// The granularity the solver will use while boot memory ends below 64 GiB (issue 12): DIMMs
+    /// and planned hot-adds on 128 MiB, any multiple of it in size. Everything comes online.
+    @Test("q35 + SeaBIOS, 128 MiB blocks: a 384 MiB DIMM and a 256 MiB hot-add at 128 MiB boundaries",
+          .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .seabios)))
+    func blockGranularDIMMs() throws {
+        let result = try check(GuestLayouts.q35BlockGranular(misalignedHotAdd: false))
+        #expect(result.boot.blockSize == 128 * .MiB)
+        // 1 GiB boot RAM + 3 blocks of d0 at boot, + 2 blocks of h0 after the hot-add.
+        #expect(result.boot.blocks.count == 8 + 3 && result.hotplug?.blocks.count == 8 + 3 + 2,
+                "blocks: \(result.boot.blocks.count) at boot, \(result.hotplug?.blocks.count ?? -1) after hot-add")
+    }
+
+    /// Shows the check catches a planned hot-add off the block boundary: h1 (64 MiB off) is accepted
+    /// by QEMU's device_add but the guest refuses it, while the aligned h0 hot-added in the same
+    /// boot comes online. One boot, two views of the layout.
+    @Test("q35 + SeaBIOS: a hot-added DIMM off the memory-block boundary fails the check",
+          .enabled(if: GuestPrerequisites.shouldRun(.x86_64, .seabios)))
+    func misalignedHotAddFails() throws {
+        let layout = GuestLayouts.q35BlockGranular(misalignedHotAdd: true)
+        let result = try GuestBoot.run(layout)
+        print("guest \(layout.name): \(result.summary)")
+        let hotplug = try #require(result.hotplug)
+        let h1 = try #require(layout.hotAddDIMMs.last)
+        let problems = GuestChecks.problems(hotplug, layout: layout, withHotAdd: true)
+        #expect(problems.count == 1 && problems.first?.hasPrefix("layout RAM \(h1.range) is not System RAM") == true,
+                "expected only the misaligned hot-add \(h1.range) to be missing; problems: \(problems)")
+        var alignedOnly = layout
+        alignedOnly.hotAddDIMMs.removeLast()
+        let aligned = GuestChecks.problems(hotplug, layout: alignedOnly, withHotAdd: true)
+        #expect(aligned.isEmpty, "the aligned part of the layout: \(aligned)")
+        #expect(result.console.contains("Block size [0x8000000] unaligned hotplug range: start 0x144000000, size 0x8000000"))
+    }
+
     // The solver's own layouts: what users get is what the guest sees.
 
     @Test("solver's q35 layout + SeaBIOS: a DIMM past a firmware hole, a planned hot-add",
