@@ -85,6 +85,13 @@ struct OVMFApertureTests {
         let plainArguments = QEMUArguments.argv(for: plain)
         #expect(!plainArguments.contains("-fw_cfg"))
         #expect(plain.notes.contains { $0.hasPrefix("OVMF (edk2 2022.11) would put its 64-bit PCI aperture at 0x7000000000-0x7fffffffff") && $0.contains("pci_hole64 of at least") }, "\(plain.notes)")
+        // An AMD host with phys-bits 40 (trusted on AMD): the dynamic window [896G, 1T) holds the
+        // HyperTransport range, and the note says so.
+        let amd = HostProfile(name: "epyc", arch: .x86_64, cpuVendor: .amd, cpuPhysBits: 40, iommuKind: .amdVi, iommuAddressBits: 48,
+                              reserved: [AddressRange(start: 0xfd_0000_0000, last: 0xff_ffff_ffff).map { ReservedRegion(range: $0, type: .reserved) }].compactMap { $0 })
+        let onAMD = try Solver.solve(hosts: [amd], vm: VMSpec(name: "g", ram: 4 * gib, cpuModel: "max")).layout.guest
+        #expect(onAMD.physBits == 40 && onAMD.cpuVendor == .amd)
+        #expect(onAMD.notes.contains { $0.contains("0xe000000000-0xffffffffff") && $0.contains("overlaps host ranges") && $0.contains("0xfd00000000") }, "\(onAMD.notes)")
         // Asking for 128G: the argument, and OVMF's modelled aperture inside the hole.
         let steered = try Solver.solve(hosts: hosts, vm: VMSpec(name: "g", ram: 4 * gib, pciHole64: 128 * gib, cpuModel: "max")).layout.guest
         let arguments = QEMUArguments.argv(for: steered)

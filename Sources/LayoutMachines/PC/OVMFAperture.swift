@@ -120,13 +120,18 @@ package enum OVMFAperture {
         return steeringSizeMiB(hole: hole, physBits: layout.physBits, vendors: vendors(of: layout))
     }
 
-    /// What a user booting the layout with OVMF must know when no size steers it.
-    package static func notes(for layout: GuestLayout) -> [String] {
+    /// What a user booting the layout with OVMF must know when no size steers it; `forbidden`: the
+    /// fleet's host ranges, named when OVMF's window overlaps them.
+    package static func notes(for layout: GuestLayout, forbidden: AddressSet? = nil) -> [String] {
         guard let hole = hole64(of: layout), steeringSizeMiB(for: layout) == nil else { return [] }
         let vendors = vendors(of: layout)
-        let windows = Set(vendors.compactMap { aperture(hole64Start: hole.start, sizeMiB: nil, physBits: layout.physBits, vendor: $0) })
-        let place = windows.isEmpty ? "no 64-bit aperture" : windows.sorted(by: <).map(\.description).joined(separator: " or ")
+        let windows = Set(vendors.compactMap { aperture(hole64Start: hole.start, sizeMiB: nil, physBits: layout.physBits, vendor: $0) }).sorted(by: <)
+        let place = windows.isEmpty ? "no 64-bit aperture" : windows.map(\.description).joined(separator: " or ")
         var note = "OVMF (edk2 2022.11) would put its 64-bit PCI aperture at \(place), not inside pci-hole64 \(hole), and no opt/ovmf/X-PciMmio64Mb keeps it there"
+        let clashes = windows.flatMap { forbidden?.overlapping($0) ?? [] }
+        if !clashes.isEmpty {
+            note += "; that window overlaps host ranges the layout keeps clear (\(clashes.prefix(4).map(\.description).joined(separator: ", ")))"
+        }
         if let size = minimumHoleSize(hole64Start: hole.start, physBits: layout.physBits, vendors: vendors), let needed = AddressRange(start: hole.start, size: size),
            needed.end.map({ $0 <= UInt64(1) << UInt64(layout.physBits) }) == true {
             note += "; with UEFI firmware ask for pci_hole64 of at least \(ByteCount.format(size))"
