@@ -17,7 +17,8 @@ import LayoutCore
 /// 3. with a trusted P, when S < 2^(P-3) and base + 2^(P-3) < 2^P, the "dynamic MMIO window"
 ///    replaces the classic one: [2^P - 2^(P-3), 2^P), the top eighth of the address space.
 /// Measured with the guest-boot tests (GuestBoot.md): phys-bits 36 and 35 → [32G, 64G) for a hole
-/// at 22G; phys-bits 39 → 0x7000000000; X-PciMmio64Mb=8192 under 35 → [24G, 32G).
+/// at 22G; phys-bits 39 (Intel) → 0x7000000000; 40 on AMD → 0xe000000000; X-PciMmio64Mb=8192
+/// under 35 → [24G, 32G); X-PciMmio64Mb=74752 under 39 with the hole at 9G → 64G.
 package enum OVMFAperture {
     /// The fw_cfg file OVMF reads the aperture size from, in MiB (decimal text).
     package static let fwCfgName = "opt/ovmf/X-PciMmio64Mb"
