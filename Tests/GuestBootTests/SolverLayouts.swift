@@ -58,10 +58,10 @@ enum SolverLayouts {
     /// q35: a firmware hole at 4.5 GiB splits above-4G RAM, so a cold DIMM steps over it; one
     /// planned hot-add DIMM; a 39-bit IOMMU sets phys-bits. `pciHole64`: the spec's minimum hole
     /// (nil: QEMU's 32 GiB default).
-    static func q35(firmware: GuestFirmware, pciHole64: UInt64? = nil) throws -> GuestBootLayout {
+    static func q35(firmware: GuestFirmware, pciHole64: UInt64? = nil, iommuBits: Int = 39) throws -> GuestBootLayout {
         try boot(
-            name: "solver-q35-\(firmware)" + (pciHole64.map { "-hole\($0 / gib)G" } ?? ""),
-            hosts: [x86Host("hole-4g5", holes: [(0x1_2000_0000, 0x1_200f_ffff)])],
+            name: "solver-q35-\(firmware)" + (pciHole64.map { "-hole\($0 / gib)G" } ?? "") + (iommuBits == 39 ? "" : "-iommu\(iommuBits)"),
+            hosts: [x86Host("hole-4g5", holes: [(0x1_2000_0000, 0x1_200f_ffff)], iommuBits: iommuBits)],
             vm: VMSpec(name: "g", ram: 4 * gib, pciHole64: pciHole64, cpuModel: "max", hotplug: [HotplugRequest(count: 1, size: gib)]),
             firmware: firmware)
     }

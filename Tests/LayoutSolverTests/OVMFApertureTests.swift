@@ -92,6 +92,15 @@ struct OVMFApertureTests {
         let onAMD = try Solver.solve(hosts: [amd], vm: VMSpec(name: "g", ram: 4 * gib, cpuModel: "max")).layout.guest
         #expect(onAMD.physBits == 40 && onAMD.cpuVendor == .amd)
         #expect(onAMD.notes.contains { $0.contains("0xe000000000-0xffffffffff") && $0.contains("overlaps host ranges") && $0.contains("0xfd00000000") }, "\(onAMD.notes)")
+        // SeaBIOS 1.16.3 trusts 39 on Intel too: BARs at the top eighth below 2^39; AMD 40 reaches the HT range.
+        #expect(plain.notes.contains { $0.hasPrefix("SeaBIOS 1.16.3") && $0.contains("0x7000000000-0x7fffffffff") }, "\(plain.notes)")
+        #expect(onAMD.notes.contains { $0.hasPrefix("SeaBIOS 1.16.3") && $0.contains("overlaps host ranges") }, "\(onAMD.notes)")
+        // phys-bits 38 (a 38-bit IOMMU): trusted by no firmware, so no SeaBIOS note, and OVMF is steered
+        // into QEMU's default hole.
+        let narrow = HostProfile(name: "h38", arch: .x86_64, cpuVendor: .intel, cpuPhysBits: 46, iommuKind: .intelVTd, iommuAddressBits: 38, reserved: [])
+        let at38 = try Solver.solve(hosts: [narrow], vm: VMSpec(name: "g", ram: 4 * gib, cpuModel: "max")).layout.guest
+        #expect(at38.physBits == 38 && at38.notes.isEmpty, "\(at38.physBits) \(at38.notes)")
+        #expect(QEMUArguments.argv(for: at38).contains { $0.hasPrefix("name=opt/ovmf/X-PciMmio64Mb,string=") })
         // Asking for 128G: the argument, and OVMF's modelled aperture inside the hole.
         let steered = try Solver.solve(hosts: hosts, vm: VMSpec(name: "g", ram: 4 * gib, pciHole64: 128 * gib, cpuModel: "max")).layout.guest
         let arguments = QEMUArguments.argv(for: steered)
@@ -103,6 +112,8 @@ struct OVMFApertureTests {
         let window = try #require(OVMFAperture.aperture(hole64Start: hole.start, sizeMiB: mib, physBits: steered.physBits, vendor: steered.cpuVendor ?? .intel))
         #expect(hole.contains(window), "\(window) not in \(hole)")
         #expect(!steered.notes.contains { $0.hasPrefix("OVMF") })
+        #expect(SeaBIOSWindow.topWindow(physBits: 52, vendor: .intel) == range(56 << 40, 64 << 40))
+        #expect(SeaBIOSWindow.topWindow(physBits: 38, vendor: .intel) == nil && SeaBIOSWindow.topWindow(physBits: 39, vendor: .amd) == nil)
         // libvirt: the same argument in <qemu:commandline> (libvirt reserves opt/ovmf/ in <sysinfo type='fwcfg'>).
         let xml = try LibvirtXML.document(for: steered)
         #expect(xml.contains("<qemu:arg value='-fw_cfg'/>") && xml.contains("<qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string=\(mib)'/>"), "\(xml)")

@@ -137,7 +137,7 @@ package enum OVMFAperture {
            needed.end.map({ $0 <= UInt64(1) << UInt64(layout.physBits) }) == true {
             note += "; with UEFI firmware ask for pci_hole64 of at least \(ByteCount.format(size))"
         }
-        return [note + " (SeaBIOS uses pci-hole64)."]
+        return [note + "."]
     }
 
     static func alignUp(_ value: UInt64, _ alignment: UInt64) -> UInt64? {
