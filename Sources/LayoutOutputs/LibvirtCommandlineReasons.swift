@@ -22,6 +22,8 @@ package enum LibvirtCommandlineReasons {
             return "libvirt's maxphysaddr mode='emulate' adds phys-bits= but host-passthrough also turns on host-phys-bits, which would replace it with each host's width"
         case "-global" where value.hasPrefix("x86_64-cpu.vendor="):
             return "libvirt pins a CPU vendor only for custom models (<vendor> there checks the host instead)"
+        case "-fw_cfg" where value.hasPrefix("name=opt/ovmf/"):
+            return "OVMF ignores pci-hole64 and places its own 64-bit PCI aperture; this size puts it inside pci-hole64 (SeaBIOS ignores it). libvirt reserves opt/ovmf/ names in <sysinfo type='fwcfg'>"
         case "-device":
             return "libvirt's <iommu model='virtio'> has no reserved-regions property"
         default:

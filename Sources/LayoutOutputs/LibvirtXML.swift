@@ -167,6 +167,11 @@ public enum LibvirtXML {
         if let vendor = layout.cpuVendor {
             arguments += ["-global", "x86_64-cpu.vendor=\(vendor.cpuidString)"]
         }
+        // OVMF's aperture size (OVMFAperture): libvirt 9.0 refuses opt/ovmf/ names in
+        // <sysinfo type='fwcfg'> (src/qemu/qemu_validate.c, qemuValidateDomainDefSysinfo).
+        if let mib = OVMFAperture.steeringSizeMiB(for: layout) {
+            arguments += ["-fw_cfg", "name=\(OVMFAperture.fwCfgName),string=\(mib)"]
+        }
         // The same -device as the QEMU arguments (aw-bits on 9.0+ targets), so both outputs agree.
         if let viommu = layout.viommu {
             arguments += ["-device", viommu.deviceJSON]

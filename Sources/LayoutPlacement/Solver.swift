@@ -56,6 +56,7 @@ public enum Solver {
                     let gap = statistics.optimalityGap.map { $0.isFinite ? String(format: "%.2f%%", $0 * 100) : "unknown" } ?? "unknown"
                     layout.notes.append("GLPK stopped at the time limit: this layout is verified but not proven optimal (optimality gap \(gap)); a longer --time-limit may find a better one.")
                 }
+                layout.notes += OVMFAperture.notes(for: layout, forbidden: fleet.forbidden) + SeaBIOSWindow.notes(for: layout, forbidden: fleet.forbidden)
                 if vm.viommu == .virtioIOMMU {
                     layout.viommu = VIOMMUPlan.make(fleet: fleet, programmable: placements, qemu: vm.qemu, machineWindow: VIOMMUPlan.machineWindow(of: layout.knobs))
                     layout.notes += layout.viommu?.limitations ?? []

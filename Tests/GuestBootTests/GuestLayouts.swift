@@ -101,6 +101,31 @@ enum GuestLayouts {
             pciHole64: range(73 * .GiB, 105 * .GiB), physBits: 40, blockSize: 2 * .GiB)
     }
 
+    /// q35 at the finest granularity the solver emits while boot memory ends below 64 GiB: the
+    /// guest's 128 MiB memory block (Linux arch/x86/mm/init_64.c:probe_memory_block_size, boot
+    /// memory end 1 GiB). 1 GiB of boot RAM, all below 4 GiB (q35 keeps RAM under 2.75 GiB low), so
+    /// device memory starts at 4 GiB (pc_memory_init: ROUND_UP(4G + 0, 1G)) and is
+    /// [4G, 4G + (3G - 1G) + slots × 1G): [4G, 8G) and pci-hole64 [8G, 40G) with 2 slots, [4G, 9G)
+    /// and [9G, 41G) with 3; below 2^36 either way.
+    /// d0: 384 MiB (3 blocks, not a power of two) at 4G + 128M; h0: a planned 256 MiB hot-add at
+    /// 4G + 640M, 128 MiB aligned but not 256 MiB aligned. `misalignedHotAdd` adds h1, 128 MiB at
+    /// 4G + 1G + 64M, off the block boundary (QEMU takes it: pc-dimm needs 2 MiB), which the guest
+    /// must refuse ("unaligned hotplug range", mm/memory_hotplug.c:check_hotplug_memory_range).
+    static func q35BlockGranular(misalignedHotAdd: Bool) -> GuestBootLayout {
+        let d0 = GuestDIMM(id: "d0", size: 384 * .MiB, address: 0x1_0800_0000)
+        var hotAdd = [GuestDIMM(id: "h0", size: 256 * .MiB, address: 0x1_2800_0000)]
+        if misalignedHotAdd { hotAdd.append(GuestDIMM(id: "h1", size: 128 * .MiB, address: 0x1_4400_0000)) }
+        return GuestBootLayout(
+            name: misalignedHotAdd ? "q35-seabios-128m-blocks-misaligned-hotadd" : "q35-seabios-128m-blocks",
+            architecture: .x86_64, firmware: .seabios,
+            qemuArguments: ["-machine", "q35", "-cpu", "host,host-phys-bits=off,phys-bits=36,vendor=GenuineIntel",
+                            "-m", "1G,slots=\(hotAdd.count + 1),maxmem=3G"] + d0.qemuArguments,
+            bootRAM: [range(0, 0xa0000), range(0x10_0000, 0x4000_0000)],
+            coldDIMMs: [d0], hotAddDIMMs: hotAdd,
+            pciHole64: misalignedHotAdd ? range(9 * .GiB, 41 * .GiB) : range(8 * .GiB, 40 * .GiB),
+            physBits: 36, blockSize: 128 * .MiB)
+    }
+
     /// The q35 layout with its one DIMM moved 64 MiB off the 128 MiB memory-block boundary. QEMU
     /// accepts it (pc-dimm needs 2 MiB alignment), but Linux refuses to add it
     /// (mm/memory_hotplug.c:check_hotplug_memory_range, "unaligned hotplug range").

@@ -56,11 +56,21 @@ enum SolverLayouts {
     static let gib: UInt64 = 1 << 30
 
     /// q35: a firmware hole at 4.5 GiB splits above-4G RAM, so a cold DIMM steps over it; one
-    /// planned hot-add DIMM; a 39-bit IOMMU sets phys-bits.
-    static func q35(firmware: GuestFirmware) throws -> GuestBootLayout {
+    /// planned hot-add DIMM; a 39-bit IOMMU sets phys-bits. `pciHole64`: the spec's minimum hole
+    /// (nil: QEMU's 32 GiB default).
+    static func q35(firmware: GuestFirmware, pciHole64: UInt64? = nil, iommuBits: Int = 39) throws -> GuestBootLayout {
         try boot(
-            name: "solver-q35-\(firmware)", hosts: [x86Host("hole-4g5", holes: [(0x1_2000_0000, 0x1_200f_ffff)])],
-            vm: VMSpec(name: "g", ram: 4 * gib, cpuModel: "max", hotplug: [HotplugRequest(count: 1, size: gib)]), firmware: firmware)
+            name: "solver-q35-\(firmware)" + (pciHole64.map { "-hole\($0 / gib)G" } ?? "") + (iommuBits == 39 ? "" : "-iommu\(iommuBits)"),
+            hosts: [x86Host("hole-4g5", holes: [(0x1_2000_0000, 0x1_200f_ffff)], iommuBits: iommuBits)],
+            vm: VMSpec(name: "g", ram: 4 * gib, pciHole64: pciHole64, cpuModel: "max", hotplug: [HotplugRequest(count: 1, size: gib)]),
+            firmware: firmware)
+    }
+
+    /// The solved layout itself (for its notes and emitted arguments).
+    static func q35Solution(pciHole64: UInt64? = nil) throws -> Solution {
+        try Solver.solve(
+            hosts: [x86Host("hole-4g5", holes: [(0x1_2000_0000, 0x1_200f_ffff)])],
+            vm: VMSpec(name: "g", ram: 4 * gib, pciHole64: pciHole64, cpuModel: "max", hotplug: [HotplugRequest(count: 1, size: gib)]))
     }
 
     /// pc: the same hole and plan on i440FX (3 GiB low RAM default). i440FX's 64-bit hole is 2 GiB

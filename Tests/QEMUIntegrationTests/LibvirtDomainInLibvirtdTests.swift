@@ -42,8 +42,9 @@ struct LibvirtDomainInLibvirtdTests {
             return
         }
         let domainXML = try String(contentsOf: Self.fixture, encoding: .utf8)
-        // 2 GiB boot RAM, room for the user's own DIMM, and one planned 1 GiB hot-add.
-        let vm = VMSpec(ram: 2 * Self.gib, maxmem: 4 * Self.gib, slots: 1, hotplug: [HotplugRequest(count: 1, size: Self.gib)])
+        // 2 GiB boot RAM, room for the user's own DIMM, and one planned 1 GiB hot-add. A 128 GiB
+        // pci-hole64 so that the layout carries OVMF's aperture size as <sysinfo type='fwcfg'>.
+        let vm = VMSpec(ram: 2 * Self.gib, maxmem: 4 * Self.gib, slots: 1, pciHole64: 128 * Self.gib, hotplug: [HotplugRequest(count: 1, size: Self.gib)])
         let (layout, xml) = try Self.merged(domainXML, vm: vm)
         let folder = try LayoutProof.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -81,6 +82,13 @@ struct LibvirtDomainInLibvirtdTests {
         #expect(try Self.values(defined, "/domain/cpu/maxphysaddr/@bits") == [String(layout.physBits)])
 
         try daemon.virsh(["start", "--paused", name], timeout: 180)
+        // libvirt 9.0 turns the fw_cfg sysinfo entry into the -fw_cfg argument QEMU runs with.
+        let fwCfg = try #require(QEMUArguments.argv(for: layout).first { $0.hasPrefix("name=opt/ovmf/X-PciMmio64Mb,string=") })
+        let pidText = try String(contentsOfFile: "/run/libvirt/qemu/\(name).pid", encoding: .utf8)
+        let pid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let argv = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")).split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        let index = try #require(argv.firstIndex(of: fwCfg), "QEMU's argv lacks \(fwCfg): \(argv.joined(separator: " "))")
+        #expect(index > 0 && argv[index - 1] == "-fw_cfg")
         let mtree = try daemon.virsh(["qemu-monitor-command", "--hmp", name, "info mtree -f"], timeout: 60)
         let seen = LayoutProof.merged(try MemoryTree.flatView(in: mtree).ramRanges.map { ($0.start, $0.end) })
         #expect(seen == LayoutProof.predictedRAM(layout), "info mtree -f:\n\(mtree)")

@@ -111,6 +111,11 @@ package struct PCMachine: MachineModel {
         if let hole = knobs.pciHole64Size {
             arguments += ["-global", "\(knobs.chipset.hostBridge).pci-hole64-size=\(ByteCount.qemuSize(hole))"]
         }
+        // OVMF ignores pci-hole64 and places its own 64-bit aperture (OVMFAperture); SeaBIOS reads
+        // no opt/ovmf/ file, so the argument is harmless there.
+        if let mib = OVMFAperture.steeringSizeMiB(for: layout) {
+            arguments += ["-fw_cfg", "name=\(OVMFAperture.fwCfgName),string=\(mib)"]
+        }
         if case .file(let folder, let shared) = backing {
             arguments += ["-object", QEMUArguments.fileBackend(id: "ls-ram", size: knobs.ramSize, folder: folder, shared: shared)]
         }
