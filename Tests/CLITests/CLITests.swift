@@ -86,7 +86,7 @@ struct CLITests {
     @Test func qemuFormatIsOneArgumentPerLine() throws {
         let result = try run(["--hosts", "Profiles/intel-client-39.json", "--ram", "8G", "--format", "qemu"])
         #expect(result.status == 0)
-        #expect(result.stdout == "-machine\npc-q35-7.2\n-m\nsize=8G\n-cpu\nhost,host-phys-bits=off,phys-bits=39,vendor=GenuineIntel\n")
+        #expect(result.stdout == "-machine\npc-q35-7.2\n-m\nsize=8G\n-cpu\nhost,host-phys-bits=off,phys-bits=38,vendor=GenuineIntel\n-fw_cfg\nname=opt/ovmf/X-PciMmio64Mb,string=26624\n")
     }
 
     @Test func badProfileIsExitTwoWithFileAndPathAndNoOutput() throws {

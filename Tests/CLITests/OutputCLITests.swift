@@ -26,7 +26,7 @@ struct OutputCLITests {
         let document = try XMLDocument(xmlString: result.stdout, options: [])
         #expect(document.rootElement()?.name == "domain")
         #expect(result.stdout.contains("<maxMemory slots='4' unit='KiB'>134217728</maxMemory>"))
-        #expect(result.stdout.contains("<maxphysaddr mode='emulate' bits='39'/>"))
+        #expect(result.stdout.contains("<maxphysaddr mode='emulate' bits='38'/>"))
         #expect(result.stdout.contains("<cell id='0' cpus='0-3' memory='67108864' unit='KiB'/>"))
         let virt = try cli.run(["--hosts", "Examples/fleets/arm64/", "--vm", "Examples/vm/arm-8g.json", "--format", "libvirt"])
         #expect(virt.status == 2 && virt.stdout.isEmpty && virt.stderr.contains("virt"))

@@ -115,6 +115,6 @@ struct ProbeFixtureTests {
     @Test func probedFleetSolves() throws {
         let x86 = try ["intel-client", "intel-server", "amd-epyc"].map { try Prober.probe(ProbeFixture.options($0)).profile }
         let solution = try Solver.solve(hosts: x86, vm: VMSpec(name: "probe-fleet", ram: 64 << 30))
-        #expect(solution.layout.physBits == 39)
+        #expect(solution.layout.physBits == 38)
     }
 }

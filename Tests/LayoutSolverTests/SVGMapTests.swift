@@ -47,7 +47,7 @@ struct SVGMapTests {
         #expect(texts.contains("past 39-bit IOMMU"))
         #expect(texts.contains("direct: Non-relaxable RMRR"))
         #expect(texts.contains { $0.hasPrefix("1 MiB · 0xfee00000–0xfeefffff") })
-        #expect(texts.contains("guest phys-bits 39 limit"))
+        #expect(texts.contains("guest phys-bits 38 limit"))
         #expect(try document.nodes(forXPath: "//*[contains(@class, 'conflict')]").isEmpty)
     }
 

@@ -59,7 +59,8 @@ struct SolverTests {
 
     @Test func narrowIOMMUCapsPhysBits() throws {
         let solution = try solve([Fixture.x86Host("xeon"), Fixture.x86Host("client", cpuBits: 46, iommuBits: 39)], VMSpec(ram: 64 * gib))
-        #expect(solution.layout.physBits == 39)
+        // 38: the widest within the 39-bit IOMMU that firmware does not trust (BARs stay in pci-hole64).
+        #expect(solution.layout.physBits == 38)
         #expect(solution.layout.dmaTargets.allSatisfy { $0.range.last < 1 << 39 })
         #expect(solution.layout.topAddress < 1 << 39)
     }

@@ -204,10 +204,8 @@ package struct PCPlanner: MachinePlanner {
                 knobs.maxmem = try (knobs.maxmem ?? boot).checkedAdd(shift)
                 derivation = try PCMachineModel.derive(knobs)
             }
-            // The narrowest width that holds the map, raised to the narrowest IOMMU so firmware
-            // does not place BARs where some host cannot map them, never above the narrowest CPU.
             let needed = max(derivation.maxUsedGPA.bitsToAddress, 32)
-            knobs.physBits = max(needed, min(fleet.minCPUPhysBits, fleet.minIOMMUBits, C.TARGET_PHYS_ADDR_SPACE_BITS))
+            knobs.physBits = Self.guestPhysBits(needed: needed, widest: min(fleet.minCPUPhysBits, fleet.minIOMMUBits, C.TARGET_PHYS_ADDR_SPACE_BITS), vendors: vendors)
             derivation = try PCMachineModel.derive(knobs)
             var layout = makeLayout(knobs: knobs, derivation: derivation, vendor: vendors.count == 1 ? vendors[0] : nil)
             for other in vendors.dropFirst() {
@@ -221,6 +219,17 @@ package struct PCPlanner: MachinePlanner {
             }
             return layout
         }
+    }
+
+    /// The guest's phys-bits: wide enough for the map, never past the narrowest IOMMU or CPU, so
+    /// firmware does not place BARs where some host cannot map them; and, where such a width
+    /// exists, one no firmware trusts, so OVMF and SeaBIOS keep 64-bit BARs in pci-hole64 instead
+    /// of the top of the address space (OVMFAperture.trustsPhysBits; GuestBoot.md measures both).
+    /// With no such width it is the widest, as before, and the layout's notes say where BARs go.
+    package static func guestPhysBits(needed: Int, widest: Int, vendors: [CPUVendor]) -> Int {
+        guard needed <= widest else { return needed }
+        let untrusted = (needed...widest).reversed().first { bits in !vendors.contains { OVMFAperture.trustsPhysBits(bits, vendor: $0) } }
+        return untrusted ?? widest
     }
 
     /// QEMU relocates above-4G RAM to 1 TiB only when the map, laid out from 4 GiB, would reach the
