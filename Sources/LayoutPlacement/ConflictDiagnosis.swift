@@ -19,25 +19,70 @@ enum ConflictDiagnosis {
 
     static func refine(_ original: NoLayoutExists, fleet: Fleet, vm: VMSpec, options: SolveOptions, deadline: SolveDeadline,
                        solve: ([HostProfile], VMSpec, SolveOptions) throws -> Void) -> NoLayoutExists {
-        var binding: [Lift] = []
-        for lift in lifts(fleet: fleet, vm: vm, original: original) {
-            guard !deadline.hasPassed else { break }
-            var lifted = options
-            lifted.timeLimitSeconds = max(0.001, Double(deadline.remainingMilliseconds) / 1000)
-            do {
-                try solve(lift.hosts, lift.vm, lifted)
-                binding.append(lift)
-            } catch {
-                continue
+        let candidates = lifts(fleet: fleet, vm: vm, original: original)
+        func fits(_ combined: [Lift]) -> Bool {
+            guard !deadline.hasPassed, var hosts = combined.first?.hosts, var lifted = combined.first?.vm else { return false }
+            // Each lift changes one thing; applied together they change them all.
+            for lift in combined.dropFirst() {
+                hosts = zip(hosts, lift.hosts).map { merge($0, $1, into: fleet) }
+                lifted = merge(lifted, lift.vm, base: vm)
+            }
+            var limited = options
+            limited.timeLimitSeconds = max(0.001, Double(deadline.remainingMilliseconds) / 1000)
+            return (try? solve(hosts, lifted, limited)) != nil
+        }
+        var binding = candidates.filter { fits([$0]) }
+        var together = false
+        if binding.isEmpty {
+            // No family alone: the first pair that fits, in the order above.
+            search: for (index, first) in candidates.enumerated() {
+                for second in candidates[(index + 1)...] where second.family != first.family && fits([first, second]) {
+                    binding = [first, second]
+                    together = true
+                    break search
+                }
+            }
+        }
+        if binding.isEmpty {
+            // Nor a pair: every family at once (one lift each), named together if that fits.
+            var seen = Set<ConstraintFamily>()
+            let all = candidates.filter { seen.insert($0.family).inserted }
+            if all.count > 2, fits(all) {
+                binding = all
+                together = true
             }
         }
         guard !binding.isEmpty else { return original }
         let families = Set(binding.map(\.family))
-        var conflicts = original.conflicts.filter { families.contains($0.family) }
+        var conflicts = together ? [] : original.conflicts.filter { families.contains($0.family) }
         for lift in binding where !conflicts.contains(where: { $0.family == lift.family }) {
-            conflicts.append(.init(message: lift.message, hosts: lift.conflictHosts, holes: lift.holes, family: lift.family))
+            let others = binding.filter { $0.family != lift.family }.map(\.family.rawValue).joined(separator: ", ")
+            let message = together ? lift.message.replacingOccurrences(of: "; with ", with: "; together with lifting \(others) (named here too), with ") : lift.message
+            conflicts.append(.init(message: message, hosts: lift.conflictHosts, holes: lift.holes, family: lift.family))
         }
         return NoLayoutExists(vmName: original.vmName, conflicts: conflicts)
+    }
+
+    /// One host with both lifts applied: each lift changed only its own members.
+    static func merge(_ first: HostProfile, _ second: HostProfile, into fleet: Fleet) -> HostProfile {
+        guard let original = fleet.hosts.first(where: { $0.name == first.name }) else { return first }
+        var host = first
+        if second.iommuAddressBits != original.iommuAddressBits { host.iommuAddressBits = second.iommuAddressBits }
+        if second.cpuPhysBits != original.cpuPhysBits { host.cpuPhysBits = second.cpuPhysBits }
+        if second.reserved != original.reserved { host.reserved = second.reserved }
+        if second.programmable != original.programmable { host.programmable = second.programmable }
+        return host
+    }
+
+    /// One VM spec with both lifts applied.
+    static func merge(_ first: VMSpec, _ second: VMSpec, base: VMSpec) -> VMSpec {
+        var vm = first
+        if second.memoryBlockSize != base.memoryBlockSize { vm.memoryBlockSize = second.memoryBlockSize }
+        if second.ramAlign != base.ramAlign { vm.ramAlign = second.ramAlign }
+        if second.cpuVendor != base.cpuVendor { vm.cpuVendor = second.cpuVendor }
+        if second.slots != base.slots { vm.slots = second.slots }
+        if second.p2p != base.p2p { vm.p2p = second.p2p }
+        return vm
     }
 
     /// Each family that applies to this VM and fleet, lifted alone.
@@ -110,8 +155,8 @@ enum ConflictDiagnosis {
         }
         let blocking = fleet.holes.filter { if case .reserved = $0.reason { return true } else { return false } }
         if !blocking.isEmpty {
-            let named = original.conflicts.filter { $0.family == .hostHole }.flatMap(\.holes)
-            let holes = named.isEmpty ? Array(blocking.prefix(8)) : named
+            // Every blocking region is lifted, so every one is named (the text shows the first eight).
+            let holes = blocking
             list.append(Lift(
                 family: .hostHole, hosts: hosts.map { var host = $0; host.reserved = host.reserved.filter { !$0.type.blocksDMA(strictRelaxable: fleet.strictRelaxable) }; return host }, vm: vm,
                 message: "host holes lie where the guest's RAM must go; without them a layout fits",
