@@ -7,10 +7,10 @@ import Foundation
 /// Everything is read in a fixed order and sorted, and nothing time- or run-dependent is written,
 /// so probing the same host twice gives the same bytes.
 public enum Prober {
-    package static let cpuinfo = "/proc/cpuinfo"
-    package static let osrelease = "/proc/sys/kernel/osrelease"
-    package static let archFile = "/proc/sys/kernel/arch"
-    package static let hostnameFiles = ["/etc/hostname", "/proc/sys/kernel/hostname"]
+    package static let cpuinfo = ProbeFiles.cpuinfo
+    package static let osrelease = ProbeFiles.osrelease
+    package static let archFile = ProbeFiles.archFile
+    package static let hostnameFiles = ProbeFiles.hostnameFiles
     package static let defaultName = "probed-host"
 
     /// Stand-ins a `--partial` profile uses for what it could not read, each the narrow end of
@@ -94,8 +94,9 @@ package struct ProbeSession {
     // MARK: options and files
 
     package func checkOptions() throws {
+        if let error = root.archiveError { throw error }
         guard root.isDirectory("/") else {
-            throw InputError(source: options.root, message: "no such folder (--root names a copy of a host's sys/, proc/ and etc/ files)")
+            throw InputError(source: options.root, message: "no such folder or archive (--root names a copy of a host's sys/, proc/ and etc/ files: a folder, or the .tar.gz that probe --collector's script writes)")
         }
         if let name = options.name, !ProbeOptions.isValidName(name) {
             throw InputError(source: "--name", message: "expected lowercase letters, digits, '.', '_' or '-' (starting with a letter or digit, at most 100), found \"\(name.prefix(120))\"")
@@ -412,8 +413,8 @@ package struct ProbeSession {
 
     /// A problem as the host names its file, so the source line does not depend on `--root`.
     package func hostDescription(_ error: InputError) -> String {
-        guard !root.isLiveSystem, error.source.hasPrefix(root.path + "/") else { return error.description }
-        return InputError(source: String(error.source.dropFirst(root.path.count)), path: error.path, line: error.line, message: error.message).description
+        guard !root.isLiveSystem, error.source.hasPrefix(root.locationPrefix + "/") else { return error.description }
+        return InputError(source: String(error.source.dropFirst(root.locationPrefix.count)), path: error.path, line: error.line, message: error.message).description
     }
 
     /// `/sys/class/iommu/{dmar0,dmar1}/intel-iommu/cap`, or the plain path for one name.
