@@ -33,7 +33,7 @@ struct ProbeCommand: ParsableCommand {
               ssh db-host-07 sh -s < collect.sh > db-host-07.tar.gz
               layoutsolve probe --root db-host-07.tar.gz
               layoutsolve probe --devices 0000:3b:00.0,0000:3b:00.1 --name db-host-07
-              layoutsolve probe --root /srv/hosts/arm01 --ipa-bits 48 | layoutsolve lint -
+              layoutsolve probe --root arm01.tar.gz --ipa-bits 48 | layoutsolve lint -
             """
     )
 
