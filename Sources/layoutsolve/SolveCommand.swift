@@ -59,7 +59,7 @@ struct SolveCommand: ParsableCommand {
     var svg: String?
     @Option(name: .long, help: ArgumentHelp("Read hosts, VM and options from one JSON request (layoutsolve/request/v1); '-' reads standard input. Errors are JSON.", valueName: "file"))
     var request: String?
-    @Option(help: "Colour the text map: auto (a terminal without NO_COLOR), always or never.")
+    @Option(help: "Colour the text map: auto (a terminal without NO_COLOR), always or never. The map fits $COLUMNS, else the terminal's width; a file or pipe gets one table.")
     var color: ColorChoice = .auto
     @Option(help: ArgumentHelp("vCPUs of the domain, for the NUMA cell libvirt needs with memory hotplug (--format libvirt).", valueName: "n"))
     var vcpus: Int = 1
@@ -103,7 +103,8 @@ struct SolveCommand: ParsableCommand {
             case .text:
                 let colored = output == nil && TerminalColor.enabled(
                     TerminalColor.Choice(rawValue: color.rawValue)!, environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) == 1)
-                text = TextReport.render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options(color: colored, strictRelaxable: strictRelaxable))
+                let width = TerminalWidth.columns(environment: ProcessInfo.processInfo.environment, isTerminal: output == nil && isatty(STDOUT_FILENO) == 1)
+                text = TextReport.render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options(color: colored, strictRelaxable: strictRelaxable, width: width))
             case .json: text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()
             case .qemu: text = QEMUArguments.argv(for: solution.layout, options: qemuOptions).joined(separator: "\n") + "\n"
             case .libvirt:
