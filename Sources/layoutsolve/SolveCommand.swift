@@ -55,7 +55,7 @@ struct SolveCommand: ParsableCommand {
 
     @Option(name: [.short, .long], help: "Output: text (a table, a map and the QEMU line), json (layoutsolve/layout/v1), qemu (one argument per line), libvirt (domain XML).")
     var format: OutputFormat?
-    @Option(name: .long, help: ArgumentHelp("Also draw the map as SVG into this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Also draw the map as SVG into this file; when no layout fits, the hosts' holes with the conflicting ones in red.", valueName: "file"))
     var svg: String?
     @Option(name: .long, help: ArgumentHelp("Read hosts, VM and options from one JSON request (layoutsolve/request/v1); '-' reads standard input. Errors are JSON.", valueName: "file"))
     var request: String?
@@ -115,6 +115,10 @@ struct SolveCommand: ParsableCommand {
             if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg) }
             try OutputFile.write(text, to: output)
         } catch {
+            // --svg also draws a failed solve: the hosts' holes, the conflicting ones in red.
+            if let svg, let failure = error as? NoLayoutExists {
+                try OutputFile.write(SVGFailureMap.render(hosts: profiles, failure: failure, strictRelaxable: strictRelaxable), to: svg)
+            }
             throw CommandFailure.from(VMSpecFlags(command: self).attribute(error)).adding(CommandLineConventions.hint(for: error, hosts: profiles, hostPaths: hosts))
         }
     }

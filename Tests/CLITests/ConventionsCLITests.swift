@@ -133,3 +133,18 @@ struct ConventionsCLITests {
         }
     }
 }
+
+/// `--svg` with no layout: the picture is written, the exit code is still 1.
+@Suite("layoutsolve --svg of a failed solve")
+struct FailedSolveSVGCLITests {
+    @Test func svgIsWrittenWhenNoLayoutFits() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ls-failsvg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let svg = folder.appendingPathComponent("map.svg")
+        let result = try CLITests().run(["--hosts", "Profiles/intel-client-39.json", "Profiles/amd-epyc-7003.json", "--ram", "2T", "--svg", svg.path])
+        #expect(result.status == 1)
+        let text = try String(contentsOf: svg, encoding: .utf8)
+        #expect(text.contains("<g class='hole conflict'") && text.hasSuffix("</svg>\n"))
+    }
+}
