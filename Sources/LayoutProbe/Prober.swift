@@ -78,7 +78,7 @@ package struct ProbeSession {
         }
 
         let (vendor, cpuBits, cpuText) = cpuFacts(cpu: cpu, arch: arch, units: units)
-        let (iommuBits, iommuText) = iommuWidth(kind: kind, units: units, cpuBits: cpuBits, regions: merged)
+        let (iommuBits, iommuText) = iommuWidth(kind: kind, units: units, cpuBits: cpuBits, regions: merged, arch: arch)
 
         if !fatal.isEmpty { throw ProbeFailed(problems: fatal + problems, partialWouldHelp: false) }
         if !problems.isEmpty && !options.partial { throw ProbeFailed(problems: problems, partialWouldHelp: true) }
@@ -315,7 +315,7 @@ package struct ProbeSession {
         }
     }
 
-    package mutating func iommuWidth(kind: IOMMUKind, units: [IOMMUUnit], cpuBits: Int, regions: [ProbedRegion]) -> (bits: Int, text: String) {
+    package mutating func iommuWidth(kind: IOMMUKind, units: [IOMMUUnit], cpuBits: Int, regions: [ProbedRegion], arch: HostProfile.Architecture? = nil) -> (bits: Int, text: String) {
         switch kind {
         case .intelVTd:
             let (readings, unitFiles, errors) = IntelVTdWidth.read(units: units, root: root)
@@ -356,6 +356,12 @@ package struct ProbeSession {
             let bits = max(32, 64 - top.leadingZeroBitCount)
             warnings.append("the highest reserved region ends at \(Hex.format(top)), not at 2^n - 1, so the zPCI aperture end is not known exactly; iommu.address_bits \(bits) covers it")
             return (bits, "aperture end not exact; \(bits) bits assumed")
+        case .other where options.partial && units.isEmpty && arch == .x86_64:
+            // A partial profile errs towards fewer usable addresses: with no unit to read, the
+            // narrowest VT-d width seen, not the CPU's, which the IOMMU may not reach.
+            let bits = min(cpuBits, Prober.fallbackVTdBits)
+            warnings.append("iommu.address_bits \(bits) is a stand-in (the narrowest VT-d MGAW seen), since \(IOMMUUnits.folder) lists no unit")
+            return (bits, "no unit read; \(bits) bits assumed")
         case .other:
             warnings.append("no sysfs file gives this IOMMU's address width; iommu.address_bits is the CPU width, \(cpuBits), which bounds guest addresses anyway")
             return (cpuBits, "width unknown; the CPU width \(cpuBits) assumed")

@@ -73,7 +73,12 @@ public struct SolveRequest: Sendable {
         var options = SolveOptions()
         var qemuOptions = QEMUArguments.Options()
         if let optionsReader { try readOptions(optionsReader, options: &options, qemuOptions: &qemuOptions) }
-        return SolveRequest(hosts: try hosts(hostsReader, base: base), vm: try vm(vmReader, base: base), options: options, qemuOptions: qemuOptions)
+        let hostProfiles = try hosts(hostsReader, base: base)
+        let spec = try vm(vmReader, base: base)
+        if optionsReader.flatMap({ try? $0.object() })?.has("hugepage_path") != true {
+            qemuOptions.hugepagePath = HugepageMount.defaultPath(ramAlign: spec.ramAlign)
+        }
+        return SolveRequest(hosts: hostProfiles, vm: spec, options: options, qemuOptions: qemuOptions)
     }
 
     /// Paths are loaded together, so the same file named twice is caught as on the command line;

@@ -73,7 +73,7 @@ struct SolveCommand: ParsableCommand {
     var strictRelaxable = false
     @Option(name: .customLong("time-limit"), help: "Seconds the whole solve may take (default 30); a layout found by then is printed, verified, with a note that it may not be optimal.")
     var timeLimit: Double?
-    @Option(name: .customLong("hugepage-path"), help: "hugetlbfs mount for hugepage-backed RAM (with ram_align; default /dev/hugepages).")
+    @Option(name: .customLong("hugepage-path"), help: "hugetlbfs mount for hugepage-backed RAM (with ram_align): default /dev/hugepages for 2M pages, /dev/hugepages1G for 1G pages (a mount with pagesize=1G).")
     var hugepagePath: String?
     @Flag(help: "Print model size and timings to standard error.") var verbose = false
 
@@ -97,7 +97,7 @@ struct SolveCommand: ParsableCommand {
             try domain?.apply(to: &spec, machineFlag: machine, qemuFlag: qemu, vcpusFlag: vcpus == 1 ? nil : vcpus, cpuModelFlag: cpuModel)
             profiles = try InputLoader.loadHosts(paths: hosts)
             let solution = try Solver.solve(hosts: profiles, vm: spec, options: SolveOptions(strictRelaxable: strictRelaxable, timeLimitSeconds: timeLimit ?? 30))
-            let qemuOptions = QEMUArguments.Options(hugepagePath: hugepagePath ?? "/dev/hugepages")
+            let qemuOptions = QEMUArguments.Options(hugepagePath: hugepagePath ?? HugepageMount.defaultPath(ramAlign: spec.ramAlign))
             let text: String
             switch format ?? (domain != nil ? .libvirt : .text) {
             case .text:
