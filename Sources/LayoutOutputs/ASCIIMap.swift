@@ -14,11 +14,16 @@ package enum ASCIIMap {
         /// Violations to mark with `!!` (from the exact verifier); none for a verified layout.
         package var conflicts: [Violation]
 
+        /// The columns to fit (`$COLUMNS`, or the terminal's width; see ``TerminalWidth``); nil
+        /// draws every host in one table however wide, as for a file or a pipe.
+        package var width: Int?
+
         /// Plain text, relaxable regions drawn as ignored, no conflicts: the map of a verified layout.
-        package init(color: Bool = false, strictRelaxable: Bool = false, conflicts: [Violation] = []) {
+        package init(color: Bool = false, strictRelaxable: Bool = false, conflicts: [Violation] = [], width: Int? = nil) {
             self.color = color
             self.strictRelaxable = strictRelaxable
             self.conflicts = conflicts
+            self.width = width
         }
     }
 
@@ -36,18 +41,62 @@ package enum ASCIIMap {
     package static func render(layout: GuestLayout, hosts: [HostProfile], programmable: [ProgrammablePlacement] = [], options: Options = .init()) -> String {
         let model = MemoryMapModel(layout: layout, hosts: hosts, programmable: programmable, strictRelaxable: options.strictRelaxable, violations: options.conflicts)
         let paint = Paint(enabled: options.color)
-        let guestWidth = max(24, (layout.regions.map(\.name.count).max() ?? 0) + 3)
-        let hostWidth = 12
-        let sizeWidth = 10
+        let shape = Shape.fitting(
+            width: options.width, lanes: model.lanes.count,
+            guestWidth: max(24, (layout.regions.map(\.name.count).max() ?? 0) + 3))
         var lines: [String] = []
-        lines.append("Map (addresses grow downward; one row per stretch between boundaries, not to scale):")
-        var header = "  " + pad("START", 18) + "  " + pad("SIZE", sizeWidth) + "  " + pad("GUEST", guestWidth)
-        for index in model.lanes.indices { header += "  " + pad(laneLetter(index), hostWidth) }
+        let title = "Map (addresses grow downward; one row per stretch between boundaries, not to scale):"
+        lines.append(title.count > (shape.width ?? Int.max) ? "Map (addresses grow downward; rows not to scale):" : title)
+        let groups = stride(from: 0, to: max(model.lanes.count, 1), by: shape.lanesPerGroup).map { $0..<min($0 + shape.lanesPerGroup, model.lanes.count) }
+        for (number, group) in groups.enumerated() {
+            if groups.count > 1 {
+                if number > 0 { lines.append("") }
+                let named = group.count == 1 ? "host \(laneLetter(group.lowerBound))" : "hosts \(laneLetter(group.lowerBound))-\(laneLetter(group.upperBound - 1))"
+                lines.append("  \(named) (\(number + 1) of \(groups.count); \(shape.width.map { "fitted to \($0) columns" } ?? ""))")
+            }
+            lines += table(model: model, lanes: group, shape: shape, paint: paint)
+        }
+        if let blocked = model.everyHostBlockedFrom {
+            lines.append("  " + Hex.padded(blocked) + "  " + paint(.dim, "and up: past every host's IOMMU width"))
+        }
+        lines.append("")
+        for (index, lane) in model.lanes.enumerated() {
+            let line = "  \(laneLetter(index))  \(lane.title) (\(lane.subtitle))"
+            lines.append(shape.width.map { abbreviated(line, $0) } ?? line)
+        }
+        let legend: [(String, Paint.Style, String)] = [
+            ("##", .dma, "DMA target"), ("::", .hotplug, "hotplug window"), ("--", .plain, "PCI hole"), ("++", .dim, "MMIO/firmware"),
+            ("XX", .hole, "host hole"), ("~~", .dim, "relaxable, ignored"), ("WW", .window, "sw-msi window"), ("!!", .conflict, "conflict"),
+        ]
+        // The legend wraps between entries to fit the width.
+        var legendLine = "", legendLength = 0
+        for entry in legend {
+            let length = entry.0.count + 1 + entry.2.count
+            if legendLength > 0, let width = shape.width, 2 + legendLength + 2 + length > width {
+                lines.append("  " + legendLine)
+                legendLine = ""; legendLength = 0
+            }
+            legendLine += (legendLength > 0 ? "  " : "") + paint(entry.1, entry.0) + " " + entry.2
+            legendLength += (legendLength > 0 ? 2 : 0) + length
+        }
+        lines.append("  " + legendLine)
+        for violation in model.violations {
+            lines.append("  " + paint(.conflict, "!! \(violation)"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The rows of the map for some of the hosts' lanes: START, SIZE, GUEST, then one column per lane.
+    static func table(model: MemoryMapModel, lanes group: Range<Int>, shape: Shape, paint: Paint) -> [String] {
+        let guestWidth = shape.guestWidth, hostWidth = shape.hostWidth, sizeWidth = 10
+        var lines: [String] = []
+        var header = "  " + pad("START", 18) + "  " + (shape.showsSize ? pad("SIZE", sizeWidth) + "  " : "") + pad("GUEST", guestWidth)
+        for index in group { header += "  " + pad(laneLetter(index), hostWidth) }
         lines.append(header.trimmingWhitespaceAtEnd())
 
         var previousInnermost: String?
         for stretch in model.stretches {
-            var line = "  " + Hex.padded(stretch.range.start) + "  " + pad(stretch.range.size.map(ByteCount.format) ?? "16 EiB", sizeWidth) + "  "
+            var line = "  " + Hex.padded(stretch.range.start) + "  " + (shape.showsSize ? pad(stretch.range.size.map(ByteCount.format) ?? "16 EiB", sizeWidth) + "  " : "")
             if stretch.isEmpty {
                 lines.append(line + paint(.dim, "   (nothing)"))
                 previousInnermost = nil
@@ -60,16 +109,17 @@ package enum ASCIIMap {
                 let (glyph, style) = conflicted ? ("!!", Paint.Style.conflict) : guestGlyph(region)
                 // A region that spans several rows is named on its first row only, and where it conflicts.
                 let name = previousInnermost == region.name && !conflicted ? "" : region.name
-                line += paint(style, pad(glyph + " " + name, guestWidth))
+                line += paint(style, pad(glyph + " " + abbreviated(name, guestWidth - 3), guestWidth))
                 previousInnermost = region.name
             } else {
                 line += pad("", guestWidth)
                 previousInnermost = nil
             }
-            for (index, lane) in model.lanes.enumerated() {
+            for index in group {
+                let lane = model.lanes[index]
                 line += "  "
                 // The last column is not padded, so coloured and plain lines end alike.
-                let width = index == model.lanes.count - 1 ? 0 : hostWidth
+                let width = index == group.upperBound - 1 ? 0 : hostWidth
                 let marks = model.marks(of: lane, at: stretch)
                 if model.isConflict(lane, at: stretch) {
                     let label = marks.first.map(shortLabel) ?? "conflict"
@@ -83,22 +133,45 @@ package enum ASCIIMap {
             }
             lines.append(line.trimmingWhitespaceAtEnd())
         }
-        if let blocked = model.everyHostBlockedFrom {
-            lines.append("  " + Hex.padded(blocked) + "  " + paint(.dim, "and up: past every host's IOMMU width"))
+        return lines
+    }
+
+    /// How the table fits a width: every lane in one table when there is no width or room;
+    /// else narrower guest names (cut with "…"), then no SIZE column, then the lanes in groups
+    /// of as many as fit, each group a table of its own with the same rows.
+    package struct Shape: Equatable, Sendable {
+        package var width: Int?
+        package var guestWidth: Int
+        package var showsSize: Bool
+        package var lanesPerGroup: Int
+        package let hostWidth = 12
+
+        /// Columns before the first lane: indent, START, SIZE, GUEST.
+        var prefix: Int { 2 + 18 + 2 + (showsSize ? 12 : 0) + guestWidth }
+
+        /// Lanes that fit after the prefix: each takes 2 + 12 columns.
+        func lanesFitting(_ width: Int) -> Int { max(0, (width - prefix) / (2 + hostWidth)) }
+
+        package static func fitting(width: Int?, lanes: Int, guestWidth: Int) -> Shape {
+            let all = max(lanes, 1)
+            var shape = Shape(width: width, guestWidth: guestWidth, showsSize: true, lanesPerGroup: all)
+            guard let width else { return shape }
+            shape.lanesPerGroup = max(1, min(all, shape.lanesFitting(width)))
+            // Names are worth narrowing for a second lane beside the first, not for more.
+            let target = min(all, 2)
+            if shape.lanesFitting(width) < target {
+                shape.guestWidth = min(guestWidth, 17)
+            }
+            if shape.lanesFitting(width) < 1 { shape.showsSize = false }
+            shape.lanesPerGroup = max(1, min(all, shape.lanesFitting(width)))
+            return shape
         }
-        lines.append("")
-        for (index, lane) in model.lanes.enumerated() {
-            lines.append("  \(laneLetter(index))  \(lane.title) (\(lane.subtitle))")
-        }
-        let legend: [(String, Paint.Style, String)] = [
-            ("##", .dma, "DMA target"), ("::", .hotplug, "hotplug window"), ("--", .plain, "PCI hole"), ("++", .dim, "MMIO/firmware"),
-            ("XX", .hole, "host hole"), ("~~", .dim, "relaxable, ignored"), ("WW", .window, "sw-msi window"), ("!!", .conflict, "conflict"),
-        ]
-        lines.append("  " + legend.map { paint($0.1, $0.0) + " " + $0.2 }.joined(separator: "  "))
-        for violation in model.violations {
-            lines.append("  " + paint(.conflict, "!! \(violation)"))
-        }
-        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `ioapic-hpet-…`: a name cut to `limit` characters, the cut shown.
+    package static func abbreviated(_ name: String, _ limit: Int) -> String {
+        guard name.count > limit, limit > 1 else { return name }
+        return String(name.prefix(limit - 1)) + "…"
     }
 
     package static func guestGlyph(_ region: GuestRegion) -> (String, Paint.Style) {

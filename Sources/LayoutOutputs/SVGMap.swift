@@ -171,8 +171,8 @@ package struct SVGMapDrawing {
 
     package mutating func laneHeader(title: String, subtitle: String, x: Int, width: Int, alarm: Bool) {
         let color = alarm ? SVGCanvas.red : "#222222"
-        canvas.text(SVGCanvas.fit(title, width: width, charWidth: 7), x: x, y: Self.headerTop + 18, [("font-weight", "bold"), ("font-size", "13"), ("fill", color)])
-        canvas.text(SVGCanvas.fit(subtitle, width: width, charWidth: 6), x: x, y: Self.headerTop + 34, [("font-size", "11"), ("fill", alarm ? SVGCanvas.red : "#666666")])
+        canvas.fittedText(title, width: width, charWidth: 7, x: x, y: Self.headerTop + 18, [("font-weight", "bold"), ("font-size", "13"), ("fill", color)])
+        canvas.fittedText(subtitle, width: width, charWidth: 6, x: x, y: Self.headerTop + 34, [("font-size", "11"), ("fill", alarm ? SVGCanvas.red : "#666666")])
     }
 
     package mutating func guestLane(tops: [Int]) {
@@ -188,6 +188,7 @@ package struct SVGMapDrawing {
             let width = Self.guestWidth - nesting * Self.nestIndent
             let conflicted = model.conflictedRegions.contains(region.name)
             canvas.open("g", [("class", conflicted ? "region conflict" : "region"), ("data-name", region.name), ("data-start", Hex.format(region.range.start)), ("data-end", Hex.format(region.range.last))])
+            canvas.element("title", text: "\(region.name): \(region.range.size.map(ByteCount.format) ?? "16 EiB") at \(Hex.format(region.range.start))–\(Hex.format(region.range.last))\(conflicted ? " (conflict)" : "")")
             canvas.element("rect", [
                 ("x", "\(x)"), ("y", "\(top)"), ("width", "\(width)"), ("height", "\(bottom - top)"), ("fill", Self.fill(region)),
                 ("stroke", conflicted ? SVGCanvas.red : "#555555"), ("stroke-width", conflicted ? "3" : "1"),
@@ -244,6 +245,7 @@ package struct SVGMapDrawing {
                 attributes += [("fill", "#bcbddc"), ("stroke", "#6a51a3")]
             }
             canvas.open("g", [("class", kind), ("data-start", Hex.format(mark.range.start)), ("data-end", Hex.format(mark.range.last))])
+            canvas.element("title", text: "\(lane.title): \(mark.label), \(Hex.format(mark.range.start))–\(Hex.format(mark.range.last))")
             canvas.element("rect", attributes)
             canvas.close("g")
             labels.append((mark, markX + 6, width - 10, lane.marks.filter { $0 != mark && mark.range.contains($0.range) && nesting($0) > depth }.map(\.range)))
@@ -325,10 +327,15 @@ package struct SVGMapDrawing {
             let plateWidth = min(width, max(first.count * 7, two ? second.count * 6 : 0)) + 6
             canvas.element("rect", [("x", "\(x - 3)"), ("y", "\(firstY - 12)"), ("width", "\(plateWidth)"), ("height", "\(two ? 30 : 16)"), ("fill", "#ffffff"), ("fill-opacity", "0.85"), ("rx", "2")])
         }
+        // A cut label keeps its whole text as a tooltip.
+        let full = "\(name)  \(sizeText) · \(Hex.format(range.start))–\(Hex.format(range.last))"
+        let cut = first.hasSuffix("…") || (two && second.hasSuffix("…"))
+        if cut { canvas.open("g", [("class", "label")]); canvas.element("title", text: full) }
         canvas.text(first, x: x, y: firstY, [("fill", color)])
         if two {
             canvas.text(second, x: x, y: middle + 12, [("font-family", SVGCanvas.mono), ("font-size", "10"), ("fill", "#444444")])
         }
+        if cut { canvas.close("g") }
     }
 
     /// What the guest's address width is called: CPU phys-bits on x86, the IPA size on Arm.

@@ -11,7 +11,7 @@ package struct SVGCanvas {
 
     package var text: String { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + lines.text }
 
-    mutating func open(_ name: String, _ attributes: [(String, String)] = []) { lines.open(name, attributes) }
+    package mutating func open(_ name: String, _ attributes: [(String, String)] = []) { lines.open(name, attributes) }
 
     package mutating func close(_ name: String) { lines.close(name) }
 
@@ -21,6 +21,16 @@ package struct SVGCanvas {
 
     package mutating func text(_ content: String, x: Int, y: Int, _ attributes: [(String, String)] = []) {
         element("text", [("x", "\(x)"), ("y", "\(y)")] + attributes, text: content)
+    }
+
+    /// Text cut to fit `width`, with the whole text as a tooltip (`<title>`) when it was cut.
+    package mutating func fittedText(_ content: String, width: Int, charWidth: Int, x: Int, y: Int, _ attributes: [(String, String)] = []) {
+        let fitted = Self.fit(content, width: width, charWidth: charWidth)
+        guard fitted != content else { return text(content, x: x, y: y, attributes) }
+        open("g", [("class", "cut")])
+        element("title", text: content)
+        text(fitted, x: x, y: y, attributes)
+        close("g")
     }
 
     /// Shortens text to fit `width` pixels at an average glyph width, marking the cut with `…`.

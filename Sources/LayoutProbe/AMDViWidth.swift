@@ -79,7 +79,7 @@ package enum AMDViWidth {
         var files: [String] = []
         var errors: [InputError] = []
         for unit in units where unit.kind == .amdVi {
-            let hostPath = "\(IOMMUUnits.folder)/\(unit.name)/amd-iommu/features"
+            let hostPath = "\(IOMMUUnits.folder)/\(unit.name)/\(ProbeFiles.amdFeatures)"
             files.append(hostPath)
             do {
                 readings.append(try parseFeatures(try root.readText(hostPath), file: root.location(hostPath), unit: unit.name))

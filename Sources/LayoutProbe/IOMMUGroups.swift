@@ -1,10 +1,10 @@
 import LayoutCore
 /// The IOMMU groups of a host and the devices that belong to them.
 package enum IOMMUGroups {
-    package static let folder = "/sys/kernel/iommu_groups"
+    package static let folder = ProbeFiles.iommuGroups
 
-    package static func regionsFile(_ group: Int) -> String { "\(folder)/\(group)/reserved_regions" }
-    package static func deviceLink(_ device: PCIAddress) -> String { "/sys/bus/pci/devices/\(device)/iommu_group" }
+    package static func regionsFile(_ group: Int) -> String { "\(folder)/\(group)/\(ProbeFiles.reservedRegions)" }
+    package static func deviceLink(_ device: PCIAddress) -> String { "\(ProbeFiles.pciDevices)/\(device)/\(ProbeFiles.groupLink)" }
 
     /// Every group, in numeric order. The folder exists whenever the IOMMU core is built in,
     /// so an empty folder means the IOMMU is off or absent, not that the kernel is old.
@@ -21,7 +21,7 @@ package enum IOMMUGroups {
 
     /// The group of a PCI device, from its `iommu_group` symlink (`../../../kernel/iommu_groups/N`).
     package static func group(of device: PCIAddress, root: ProbeRoot) throws -> Int {
-        let deviceFolder = "/sys/bus/pci/devices/\(device)"
+        let deviceFolder = "\(ProbeFiles.pciDevices)/\(device)"
         guard root.exists(deviceFolder) else {
             throw InputError(source: root.location(deviceFolder), message: "no such PCI device on this host")
         }

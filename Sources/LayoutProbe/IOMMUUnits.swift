@@ -35,7 +35,7 @@ package struct IOMMUUnit: Equatable, Sendable {
 }
 
 package enum IOMMUUnits {
-    package static let folder = "/sys/class/iommu"
+    package static let folder = ProbeFiles.iommuUnits
 
     /// The units in natural order (`dmar2` before `dmar10`); an absent folder means none.
     package static func list(_ root: ProbeRoot) throws -> [IOMMUUnit] {

@@ -33,7 +33,7 @@ package enum IntelVTdWidth {
         var files: [String] = []
         var errors: [InputError] = []
         for unit in units where unit.kind == .intelVTd {
-            let hostPath = "\(IOMMUUnits.folder)/\(unit.name)/intel-iommu/cap"
+            let hostPath = "\(IOMMUUnits.folder)/\(unit.name)/\(ProbeFiles.intelCapability)"
             files.append(hostPath)
             do {
                 readings.append(try parseCapability(try root.readText(hostPath), file: root.location(hostPath), unit: unit.name))

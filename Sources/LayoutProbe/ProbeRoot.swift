@@ -7,28 +7,57 @@ import Darwin
 #endif
 
 /// The file tree a probe reads: `/` on the host itself, or a copy of the host's `sys/`, `proc/`
-/// and `etc/` files. Callers name files as the host names them (`/proc/cpuinfo`) so that a
+/// and `etc/` files, as a folder or as the archive `probe --collector`'s script writes. Callers name files as the host names them (`/proc/cpuinfo`) so that a
 /// profile's `source` does not depend on where a copy lives; messages name the file actually read.
 package struct ProbeRoot: Sendable {
     package let path: String
+
+    /// The archive `path` names (`probe --collector`'s tarball), or nil for a folder.
+    package let archive: TarArchive?
+    /// Why `path`, a file, could not be read as an archive.
+    package let archiveError: InputError?
 
     package init(_ path: String = "/") {
         var trimmed = path
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.path = trimmed.isEmpty ? "/" : trimmed
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: self.path, isDirectory: &isFolder), !isFolder.boolValue {
+            do {
+                archive = try ArchiveLoader.load(self.path)
+                archiveError = nil
+            } catch {
+                archive = nil
+                archiveError = (error as? InputError) ?? InputError(source: self.path, message: "\(error)")
+            }
+        } else {
+            archive = nil
+            archiveError = nil
+        }
     }
 
     package var isLiveSystem: Bool { path == "/" }
 
+    /// What messages put before a host path: the folder, or `host.tar.gz:` for an archive.
+    package var locationPrefix: String { archive != nil || archiveError != nil ? path + ":" : path }
+
     /// The file on this machine that stands for `hostPath` on the probed host.
     package func location(_ hostPath: String) -> String {
-        isLiveSystem ? hostPath : path + hostPath
+        isLiveSystem ? hostPath : locationPrefix + hostPath
     }
 
     package enum EntryKind: Equatable, Sendable { case missing, file, directory, symlink, other }
 
     /// What `hostPath` is, without following a final symlink.
     package func entryKind(_ hostPath: String) -> EntryKind {
+        if let archive {
+            switch archive.resolve(hostPath, followLast: false)?.node {
+            case nil: return .missing
+            case .file: return .file
+            case .folder: return .directory
+            case .symlink: return .symlink
+            }
+        }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: location(hostPath)),
               let type = attributes[.type] as? FileAttributeType else { return .missing }
         switch type {
@@ -41,17 +70,26 @@ package struct ProbeRoot: Sendable {
 
     /// True when `hostPath` is a folder, following symlinks as sysfs's class folders need.
     package func isDirectory(_ hostPath: String) -> Bool {
+        if let archive { return archive.resolve(hostPath)?.node == .folder }
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: location(hostPath), isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     package func exists(_ hostPath: String) -> Bool {
-        FileManager.default.fileExists(atPath: location(hostPath))
+        if let archive { return archive.resolve(hostPath) != nil }
+        return FileManager.default.fileExists(atPath: location(hostPath))
     }
 
     /// The text of a file; a missing or unreadable file is an error naming it and saying why.
     package func readText(_ hostPath: String) throws -> String {
         let file = location(hostPath)
+        if let archive {
+            switch archive.resolve(hostPath)?.node {
+            case .file(let bytes)?: return String(decoding: bytes, as: UTF8.self)
+            case .folder?: throw InputError(source: file, message: Self.reason(EISDIR))
+            case .symlink?, nil: throw InputError(source: file, message: Self.reason(ENOENT))
+            }
+        }
         let bytes = try Self.readBytes(file)
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -67,6 +105,7 @@ package struct ProbeRoot: Sendable {
         let folder = location(hostPath)
         guard exists(hostPath) else { throw InputError(source: folder, message: "no such folder") }
         guard isDirectory(hostPath) else { throw InputError(source: folder, message: "is a file; expected a folder") }
+        if let archive, let resolved = archive.resolve(hostPath) { return archive.children(of: resolved.path) }
         do {
             return try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         } catch {
@@ -80,6 +119,7 @@ package struct ProbeRoot: Sendable {
         let file = location(hostPath)
         switch entryKind(hostPath) {
         case .symlink:
+            if let archive, case .symlink(let target)? = archive.resolve(hostPath, followLast: false)?.node { return target }
             do {
                 return try FileManager.default.destinationOfSymbolicLink(atPath: file)
             } catch {

@@ -7,10 +7,10 @@ import Foundation
 /// Everything is read in a fixed order and sorted, and nothing time- or run-dependent is written,
 /// so probing the same host twice gives the same bytes.
 public enum Prober {
-    package static let cpuinfo = "/proc/cpuinfo"
-    package static let osrelease = "/proc/sys/kernel/osrelease"
-    package static let archFile = "/proc/sys/kernel/arch"
-    package static let hostnameFiles = ["/etc/hostname", "/proc/sys/kernel/hostname"]
+    package static let cpuinfo = ProbeFiles.cpuinfo
+    package static let osrelease = ProbeFiles.osrelease
+    package static let archFile = ProbeFiles.archFile
+    package static let hostnameFiles = ProbeFiles.hostnameFiles
     package static let defaultName = "probed-host"
 
     /// Stand-ins a `--partial` profile uses for what it could not read, each the narrow end of
@@ -78,7 +78,7 @@ package struct ProbeSession {
         }
 
         let (vendor, cpuBits, cpuText) = cpuFacts(cpu: cpu, arch: arch, units: units)
-        let (iommuBits, iommuText) = iommuWidth(kind: kind, units: units, cpuBits: cpuBits, regions: merged)
+        let (iommuBits, iommuText) = iommuWidth(kind: kind, units: units, cpuBits: cpuBits, regions: merged, arch: arch)
 
         if !fatal.isEmpty { throw ProbeFailed(problems: fatal + problems, partialWouldHelp: false) }
         if !problems.isEmpty && !options.partial { throw ProbeFailed(problems: problems, partialWouldHelp: true) }
@@ -94,8 +94,9 @@ package struct ProbeSession {
     // MARK: options and files
 
     package func checkOptions() throws {
+        if let error = root.archiveError { throw error }
         guard root.isDirectory("/") else {
-            throw InputError(source: options.root, message: "no such folder (--root names a copy of a host's sys/, proc/ and etc/ files)")
+            throw InputError(source: options.root, message: "no such folder or archive (--root names a copy of a host's sys/, proc/ and etc/ files: a folder, or the .tar.gz that probe --collector's script writes)")
         }
         if let name = options.name, !ProbeOptions.isValidName(name) {
             throw InputError(source: "--name", message: "expected lowercase letters, digits, '.', '_' or '-' (starting with a letter or digit, at most 100), found \"\(name.prefix(120))\"")
@@ -314,7 +315,7 @@ package struct ProbeSession {
         }
     }
 
-    package mutating func iommuWidth(kind: IOMMUKind, units: [IOMMUUnit], cpuBits: Int, regions: [ProbedRegion]) -> (bits: Int, text: String) {
+    package mutating func iommuWidth(kind: IOMMUKind, units: [IOMMUUnit], cpuBits: Int, regions: [ProbedRegion], arch: HostProfile.Architecture? = nil) -> (bits: Int, text: String) {
         switch kind {
         case .intelVTd:
             let (readings, unitFiles, errors) = IntelVTdWidth.read(units: units, root: root)
@@ -355,6 +356,12 @@ package struct ProbeSession {
             let bits = max(32, 64 - top.leadingZeroBitCount)
             warnings.append("the highest reserved region ends at \(Hex.format(top)), not at 2^n - 1, so the zPCI aperture end is not known exactly; iommu.address_bits \(bits) covers it")
             return (bits, "aperture end not exact; \(bits) bits assumed")
+        case .other where options.partial && units.isEmpty && arch == .x86_64:
+            // A partial profile errs towards fewer usable addresses: with no unit to read, the
+            // narrowest VT-d width seen, not the CPU's, which the IOMMU may not reach.
+            let bits = min(cpuBits, Prober.fallbackVTdBits)
+            warnings.append("iommu.address_bits \(bits) is a stand-in (the narrowest VT-d MGAW seen), since \(IOMMUUnits.folder) lists no unit")
+            return (bits, "no unit read; \(bits) bits assumed")
         case .other:
             warnings.append("no sysfs file gives this IOMMU's address width; iommu.address_bits is the CPU width, \(cpuBits), which bounds guest addresses anyway")
             return (cpuBits, "width unknown; the CPU width \(cpuBits) assumed")
@@ -412,8 +419,8 @@ package struct ProbeSession {
 
     /// A problem as the host names its file, so the source line does not depend on `--root`.
     package func hostDescription(_ error: InputError) -> String {
-        guard !root.isLiveSystem, error.source.hasPrefix(root.path + "/") else { return error.description }
-        return InputError(source: String(error.source.dropFirst(root.path.count)), path: error.path, line: error.line, message: error.message).description
+        guard !root.isLiveSystem, error.source.hasPrefix(root.locationPrefix + "/") else { return error.description }
+        return InputError(source: String(error.source.dropFirst(root.locationPrefix.count)), path: error.path, line: error.line, message: error.message).description
     }
 
     /// `/sys/class/iommu/{dmar0,dmar1}/intel-iommu/cap`, or the plain path for one name.

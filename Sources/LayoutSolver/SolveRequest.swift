@@ -10,7 +10,8 @@ import Foundation
 ///   "options": { "strict_relaxable": false, "time_limit": 30, "hugepage_path": "/dev/hugepages" } }
 /// ```
 ///
-/// `hosts` mixes paths (files, or folders of `*.json`, relative to the current directory) and
+/// `hosts` mixes paths (files, or folders of `*.json`, relative to the request file's folder, or to
+/// the current directory for a request on standard input) and
 /// inline profiles; `vm` is a path or an inline spec. Inline documents are checked as strictly as
 /// files, and errors name the request's own JSON path and line (`$.hosts[1].reserved[0].end`).
 public struct SolveRequest: Sendable {
@@ -38,12 +39,20 @@ public struct SolveRequest: Sendable {
 
     /// Reads a request from a file, or from standard input for `-` (named `<stdin>` in errors).
     package static func load(path: String) throws -> SolveRequest {
-        try parse(try InputLoader.readBytes(path), source: path == "-" ? "<stdin>" : path)
+        let base = path == "-" ? nil : (path as NSString).deletingLastPathComponent
+        return try parse(try InputLoader.readBytes(path), source: InputLoader.sourceName(path), base: base)
+    }
+
+    /// A relative path in a request file names a file beside the request, as an `#include` does;
+    /// from standard input there is no such folder, so it is relative to the current directory.
+    package static func resolve(_ path: String, base: String?) -> String {
+        guard let base, !base.isEmpty, !path.hasPrefix("/") else { return path }
+        return (base as NSString).appendingPathComponent(path) + (path.hasSuffix("/") ? "/" : "")
     }
 
     /// Reads a request document; `source` names it in errors. Throws ``InputError`` or ``InputErrors``
     /// naming the request's JSON path and line, also for inline host profiles and VM specs.
-    package static func parse(_ bytes: [UInt8], source: String) throws -> SolveRequest {
+    package static func parse(_ bytes: [UInt8], source: String, base: String? = nil) throws -> SolveRequest {
         let reader = try JSONReader.document(bytes, source: source)
         var object = try reader.object()
         let schemaReader = try object.required("schema")
@@ -64,12 +73,17 @@ public struct SolveRequest: Sendable {
         var options = SolveOptions()
         var qemuOptions = QEMUArguments.Options()
         if let optionsReader { try readOptions(optionsReader, options: &options, qemuOptions: &qemuOptions) }
-        return SolveRequest(hosts: try hosts(hostsReader), vm: try vm(vmReader), options: options, qemuOptions: qemuOptions)
+        let hostProfiles = try hosts(hostsReader, base: base)
+        let spec = try vm(vmReader, base: base)
+        if optionsReader.flatMap({ try? $0.object() })?.has("hugepage_path") != true {
+            qemuOptions.hugepagePath = HugepageMount.defaultPath(ramAlign: spec.ramAlign)
+        }
+        return SolveRequest(hosts: hostProfiles, vm: spec, options: options, qemuOptions: qemuOptions)
     }
 
     /// Paths are loaded together, so the same file named twice is caught as on the command line;
     /// every element is read even after one fails, so all errors come back at once.
-    package static func hosts(_ reader: JSONReader) throws -> [HostProfile] {
+    package static func hosts(_ reader: JSONReader, base: String? = nil) throws -> [HostProfile] {
         let elements = try reader.array()
         guard !elements.isEmpty else { throw reader.error("expected at least one host: a path or an inline host profile") }
         var paths: [String] = []
@@ -82,7 +96,7 @@ public struct SolveRequest: Sendable {
                     errors.append(element.error("expected a file or folder path; standard input holds the request itself"))
                     continue
                 }
-                paths.append(path)
+                paths.append(resolve(path, base: base))
             case .object:
                 do {
                     // The file names the request and the element, because Fleet reports duplicate
@@ -121,11 +135,11 @@ public struct SolveRequest: Sendable {
         return loaded + inline.map(\.profile)
     }
 
-    package static func vm(_ reader: JSONReader) throws -> VMSpec {
+    package static func vm(_ reader: JSONReader, base: String? = nil) throws -> VMSpec {
         switch reader.node.value {
         case .string(let path):
             guard !path.isEmpty, path != "-" else { throw reader.error("expected a VM spec path; standard input holds the request itself") }
-            return try InputLoader.loadVM(path: path)
+            return try InputLoader.loadVM(path: resolve(path, base: base))
         case .object:
             // VMSpecParser reads bytes; the inline spec is written back out on the lines it came
             // from, so the parser's line numbers are the request's, and only the path needs a prefix.

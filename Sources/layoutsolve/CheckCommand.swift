@@ -13,8 +13,10 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Examples:
               layoutsolve check --hosts fleet/ --vms shapes/
-              layoutsolve check --hosts fleet/ --vms shapes/ --format github --junit report.xml --strict
-              layoutsolve check --hosts fleet/ --vms shapes/ --baseline git:origin/main:fleet/ --pools
+              layoutsolve check --hosts fleet/ --vms shapes/ -f github --strict
+              layoutsolve check --hosts fleet/ --vms shapes/ --junit report.xml
+              layoutsolve check --hosts fleet/ --vms shapes/ --pools \\
+                --baseline git:origin/main:fleet/
 
             Each shape is solved against the hosts of its machine's architecture (q35 and pc: x86_64, \
             virt: aarch64); hosts of other architectures are counted as not applicable. A profile that \
@@ -32,7 +34,7 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("VM shapes (layoutsolve/vm/v1): files, or folders whose *.json are all read.", valueName: "path"))
     var vms: [String] = []
 
-    @Option(help: "Output: text, json (layoutsolve/check/v1) or github (workflow annotations with file and line).")
+    @Option(name: [.short, .long], help: "Output: text, json (layoutsolve/check/v1) or github (workflow annotations with file and line).")
     var format: CheckFormat = .text
     @Option(name: .long, help: ArgumentHelp("Also write a JUnit XML report (one test case per profile and per VM shape).", valueName: "file"))
     var junit: String?

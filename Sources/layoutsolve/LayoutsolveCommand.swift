@@ -22,6 +22,12 @@ struct LayoutsolveCommand: ParsableCommand {
 
     /// Runs the command with the exit codes the tool documents; ArgumentParser's own are different.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--help"] || arguments == ["-h"], let help = CommandLineConventions.topLevelHelp() {
+            print(help)
+            Foundation.exit(0)
+        }
+        if let failure = CommandLineConventions.preflight(arguments) { exit(with: failure) }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -43,7 +49,7 @@ struct LayoutsolveCommand: ParsableCommand {
                 print(text)
                 code = 0
             } else {
-                FileHandle.standardError.write(Data(("layoutsolve: " + text + "\n").utf8))
+                FileHandle.standardError.write(Data(("layoutsolve: " + CommandLineConventions.rewrite(text) + "\n").utf8))
                 code = 2
             }
         }

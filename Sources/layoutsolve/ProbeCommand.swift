@@ -24,15 +24,24 @@ struct ProbeCommand: ParsableCommand {
             Missing, unreadable or malformed files are errors naming the file and line (exit 2); \
             --partial prints what could be read instead, with stand-in values the source line names.
 
+            Hosts without layoutsolve: --collector prints a shell script (sh, cat, tar, gzip) that \
+            archives exactly the files above; probe reads the archive with --root.
+
             Examples:
               layoutsolve probe > host.json
+              layoutsolve probe --collector > collect.sh
+              ssh db-host-07 sh -s < collect.sh > db-host-07.tar.gz
+              layoutsolve probe --root db-host-07.tar.gz
               layoutsolve probe --devices 0000:3b:00.0,0000:3b:00.1 --name db-host-07
-              layoutsolve probe --root /srv/hosts/arm01 --ipa-bits 48 | layoutsolve lint -
+              layoutsolve probe --root arm01.tar.gz --ipa-bits 48 | layoutsolve lint -
             """
     )
 
-    @Option(help: ArgumentHelp("Read a copy of a host's sys/, proc/ and etc/ files instead of /.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Read a copy of a host's sys/, proc/ and etc/ files instead of /: a folder, or the .tar.gz (or .tar) the --collector script writes.", valueName: "dir|archive"))
     var root: String = "/"
+
+    @Flag(help: "Print a POSIX shell script that archives exactly the files probe reads, for hosts without layoutsolve; then run probe --root ARCHIVE where layoutsolve is.")
+    var collector = false
 
     @Option(help: ArgumentHelp("Only these IOMMU groups, e.g. 9,12.", valueName: "n,m"))
     var groups: String?
@@ -78,6 +87,10 @@ struct ProbeCommand: ParsableCommand {
     }
 
     func run() throws {
+        if collector {
+            FileHandle.standardOutput.write(Data(ProbeCollector.script(generator: "layoutsolve \(LayoutSolverVersion.current) probe --collector").utf8))
+            return
+        }
         do {
             let options = ProbeOptions(root: root, groups: try parsedGroups(), devices: try parsedDevices(), name: name, ipaBits: ipaBits, partial: partial)
             let result = try Prober.probe(options)

@@ -16,25 +16,33 @@ struct SolveCommand: ParsableCommand {
         abstract: "Compute and verify one layout for a VM on every given host (the default command).",
         discussion: """
             Examples:
-              layoutsolve --hosts Profiles/intel-xeon-vtd48.json Profiles/amd-epyc-7003.json --vm Examples/vm/db-64g.json
-              layoutsolve --hosts Examples/fleets/mixed-x86/ --ram 64G --maxmem 128G --slots 4 --format json
-              layoutsolve --hosts fleet/ --vm vm.json --format qemu --output vm.args
-              layoutsolve --hosts fleet/ --vm vm.json --format libvirt --svg map.svg
+              layoutsolve --hosts host-a.json host-b.json --vm db-64g.json
+              layoutsolve --hosts fleet/ --ram 64G --maxmem 128G --slots 4 -f json
+              layoutsolve --hosts fleet/ --vm vm.json -f qemu -o vm.args
+              layoutsolve --hosts fleet/ --vm vm.json -f libvirt --svg map.svg
+              layoutsolve probe | layoutsolve --hosts - --ram 16G
               layoutsolve solve --request - < request.json
+
+            SIZES: K, M, G, T and P are binary units (KiB ... PiB), as in QEMU; 0x... is bytes. A bare \
+            number on a size flag is refused, because QEMU's -m 16384 means MiB while a bare number in a \
+            VM file is bytes: write 16384M or 16G. 16GB is refused too (GB may mean 10^9): write 16G.
+
+            Standard input: '-' for --hosts, --vm, --libvirt-domain or --request, once per command.
+
             Flags given with --vm override the file's fields. With --request the hosts, the VM and the \
             options come from one JSON document (layoutsolve/request/v1); the layout JSON goes to standard \
             output and errors go to standard error as layoutsolve/error/v1, with the same exit codes.
             """
     )
 
-    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Host profiles: files, or folders whose *.json are all read.", valueName: "path"))
+    @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Host profiles: files, or folders whose *.json are all read; '-' reads one from standard input.", valueName: "path"))
     var hosts: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("VM spec (layoutsolve/vm/v1); '-' reads standard input.", valueName: "file"))
     var vm: String?
 
     @Option(help: "Machine: q35 or pc.") var machine: String?
-    @Option(help: "Guest RAM, e.g. 64G.") var ram: String?
+    @Option(help: "Guest RAM with a unit, e.g. 64G or 16384M (a bare number is refused: see SIZES).") var ram: String?
     @Option(help: "Maximum memory for your own hotplug, e.g. 128G.") var maxmem: String?
     @Option(help: "Memory slots kept free for your own hotplug.") var slots: Int?
     @Option(name: .customLong("pci-hole64"), help: "Minimum size of the 64-bit PCI hole (QEMU's default is 32G on q35).") var pciHole64: String?
@@ -45,13 +53,13 @@ struct SolveCommand: ParsableCommand {
     @Flag(help: "PCI BAR windows are DMA targets too (peer-to-peer between assigned devices).") var p2p = false
     @Option(help: "Target QEMU version (default 7.2).") var qemu: String?
 
-    @Option(help: "Output: text (a table, a map and the QEMU line), json (layoutsolve/layout/v1), qemu (one argument per line), libvirt (domain XML).")
+    @Option(name: [.short, .long], help: "Output: text (a table, a map and the QEMU line), json (layoutsolve/layout/v1), qemu (one argument per line), libvirt (domain XML).")
     var format: OutputFormat?
-    @Option(name: .long, help: ArgumentHelp("Also draw the map as SVG into this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Also draw the map as SVG into this file; when no layout fits, the hosts' holes with the conflicting ones in red.", valueName: "file"))
     var svg: String?
     @Option(name: .long, help: ArgumentHelp("Read hosts, VM and options from one JSON request (layoutsolve/request/v1); '-' reads standard input. Errors are JSON.", valueName: "file"))
     var request: String?
-    @Option(help: "Colour the text map: auto (a terminal without NO_COLOR), always or never.")
+    @Option(help: "Colour the text map: auto (a terminal without NO_COLOR), always or never. The map fits $COLUMNS, else the terminal's width; a file or pipe gets one table.")
     var color: ColorChoice = .auto
     @Option(help: ArgumentHelp("vCPUs of the domain, for the NUMA cell libvirt needs with memory hotplug (--format libvirt).", valueName: "n"))
     var vcpus: Int = 1
@@ -59,13 +67,13 @@ struct SolveCommand: ParsableCommand {
     var libvirtDomain: String?
     @Option(name: .customLong("libvirt-hotplug-dir"), help: ArgumentHelp("Write one virsh attach-device file per planned hot-add DIMM into this folder (--format libvirt).", valueName: "dir"))
     var libvirtHotplugDir: String?
-    @Option(name: .long, help: ArgumentHelp("Write the answer to this file (atomically) instead of standard output.", valueName: "file"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the answer to this file (atomically) instead of standard output.", valueName: "file"))
     var output: String?
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too (VFIO ignores them).")
     var strictRelaxable = false
     @Option(name: .customLong("time-limit"), help: "Seconds the whole solve may take (default 30); a layout found by then is printed, verified, with a note that it may not be optimal.")
     var timeLimit: Double?
-    @Option(name: .customLong("hugepage-path"), help: "hugetlbfs mount for hugepage-backed RAM (with ram_align; default /dev/hugepages).")
+    @Option(name: .customLong("hugepage-path"), help: "hugetlbfs mount for hugepage-backed RAM (with ram_align): default /dev/hugepages for 2M pages, /dev/hugepages1G for 1G pages (a mount with pagesize=1G).")
     var hugepagePath: String?
     @Flag(help: "Print model size and timings to standard error.") var verbose = false
 
@@ -82,19 +90,21 @@ struct SolveCommand: ParsableCommand {
 
     func run() throws {
         if let request { return try runRequest(request) }
+        var profiles: [HostProfile] = []
         do {
             var spec = try VMSpecFlags(command: self).spec()
             let domain = try libvirtDomain.map(LibvirtDomainOutput.init(path:))
             try domain?.apply(to: &spec, machineFlag: machine, qemuFlag: qemu, vcpusFlag: vcpus == 1 ? nil : vcpus, cpuModelFlag: cpuModel)
-            let profiles = try InputLoader.loadHosts(paths: hosts)
+            profiles = try InputLoader.loadHosts(paths: hosts)
             let solution = try Solver.solve(hosts: profiles, vm: spec, options: SolveOptions(strictRelaxable: strictRelaxable, timeLimitSeconds: timeLimit ?? 30))
-            let qemuOptions = QEMUArguments.Options(hugepagePath: hugepagePath ?? "/dev/hugepages")
+            let qemuOptions = QEMUArguments.Options(hugepagePath: hugepagePath ?? HugepageMount.defaultPath(ramAlign: spec.ramAlign))
             let text: String
             switch format ?? (domain != nil ? .libvirt : .text) {
             case .text:
                 let colored = output == nil && TerminalColor.enabled(
                     TerminalColor.Choice(rawValue: color.rawValue)!, environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) == 1)
-                text = TextReport.render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options(color: colored, strictRelaxable: strictRelaxable))
+                let width = TerminalWidth.columns(environment: ProcessInfo.processInfo.environment, isTerminal: output == nil && isatty(STDOUT_FILENO) == 1)
+                text = TextReport.render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options(color: colored, strictRelaxable: strictRelaxable, width: width))
             case .json: text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()
             case .qemu: text = QEMUArguments.argv(for: solution.layout, options: qemuOptions).joined(separator: "\n") + "\n"
             case .libvirt:
@@ -105,7 +115,11 @@ struct SolveCommand: ParsableCommand {
             if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg) }
             try OutputFile.write(text, to: output)
         } catch {
-            throw CommandFailure.from(error)
+            // --svg also draws a failed solve: the hosts' holes, the conflicting ones in red.
+            if let svg, let failure = error as? NoLayoutExists {
+                try OutputFile.write(SVGFailureMap.render(hosts: profiles, failure: failure, strictRelaxable: strictRelaxable), to: svg)
+            }
+            throw CommandFailure.from(VMSpecFlags(command: self).attribute(error)).adding(CommandLineConventions.hint(for: error, hosts: profiles, hostPaths: hosts))
         }
     }
 

@@ -13,7 +13,8 @@ struct VerifyCommand: ParsableCommand {
 
             Examples:
               layoutsolve verify --layout db.layout.json --hosts new-host.json
-              layoutsolve verify --qemu-args '-M q35 -m 64G,slots=4,maxmem=128G -cpu host' --hosts fleet/
+              layoutsolve verify --hosts fleet/ \\
+                --qemu-args '-M q35 -m 64G,slots=4,maxmem=128G -cpu host'
 
             Exit codes: 0 every host fits; 1 some host does not (each conflict is printed); 2 bad input.
             """
@@ -31,7 +32,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "With --qemu-args: PCI BAR windows are DMA targets too (peer-to-peer).") var p2p = false
     @Option(help: "With --qemu-args: the QEMU release on the hosts (default 7.2).") var qemu: String?
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too.") var strictRelaxable = false
-    @Option(help: "Output: text or json.") var format: VerifyFormat = .text
+    @Option(name: [.short, .long], help: "Output: text or json.") var format: VerifyFormat = .text
     @Option(name: .long, help: ArgumentHelp("With --layout: draw the map beside each host's holes, conflicts in red.", valueName: "file"))
     var svg: String?
 

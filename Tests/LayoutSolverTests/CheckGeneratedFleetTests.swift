@@ -10,7 +10,7 @@ import Testing
 
 /// A 10,000-host fleet of a few dozen platform kinds, written as profile files and checked end to
 /// end the way CI would. Set LAYOUTSOLVE_CHECK_FLEET to a folder to keep the files (the benchmark
-/// in the README times `layoutsolve check` on them in release mode).
+/// in the Performance article times `layoutsolve check` on them in release mode).
 @Suite("check: a generated 10,000-host fleet")
 struct CheckGeneratedFleetTests {
     static let shapes: [(String, VMSpec)] = [

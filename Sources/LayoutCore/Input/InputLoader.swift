@@ -10,6 +10,7 @@ public enum InputLoader {
         var files: [String] = []
         var errors: [InputError] = []
         for path in paths {
+            if path == "-" { files.append(path); continue }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 errors.append(InputError(source: path, message: "no such file or folder"))
@@ -30,14 +31,14 @@ public enum InputLoader {
         var seen: [String: String] = [:]
         var hosts: [HostProfile] = []
         for file in files {
-            let canonical = canonicalPath(file)
+            let canonical = file == "-" ? stdinName : canonicalPath(file)
             if let first = seen[canonical] {
-                errors.append(InputError(source: file, message: "the same file is given twice (also as \(first))"))
+                errors.append(InputError(source: sourceName(file), message: file == "-" ? "standard input is given twice; it can be read once" : "the same file is given twice (also as \(first))"))
                 continue
             }
             seen[canonical] = file
             do {
-                hosts.append(try HostProfileParser.parse(try readBytes(file), source: file))
+                hosts.append(try HostProfileParser.parse(try readBytes(file), source: sourceName(file)))
             } catch let error as InputError {
                 errors.append(error)
             }
@@ -60,8 +61,14 @@ public enum InputLoader {
 
     /// One VM spec (`layoutsolve/vm/v1`); `-` reads standard input.
     public static func loadVM(path: String) throws -> VMSpec {
-        try VMSpecParser.parse(try readBytes(path), source: path)
+        try VMSpecParser.parse(try readBytes(path), source: sourceName(path))
     }
+
+    /// What messages call standard input, everywhere.
+    package static let stdinName = "<stdin>"
+
+    /// The name messages give a path: `<stdin>` for `-`.
+    package static func sourceName(_ path: String) -> String { path == "-" ? stdinName : path }
 
     /// The file's bytes; `-` is standard input.
     package static func readBytes(_ path: String) throws -> [UInt8] {

@@ -99,7 +99,15 @@ package struct ObjectReader {
     }
 
     package mutating func required(_ key: String) throws -> JSONReader {
-        guard let member = optional(key) else { throw reader.error("missing required member \"\(key)\"") }
+        guard let member = optional(key) else {
+            // A misspelt member is the likelier mistake than a forgotten one: name it.
+            if let typo = members.first(where: { !used.contains($0.key) && Suggestion.closest(to: $0.key, among: [key]) != nil }) {
+                throw InputError(
+                    source: reader.source, path: "\(reader.path).\(typo.key)", line: typo.value.line,
+                    message: "unknown member \"\(typo.key)\"; did you mean \"\(key)\"?")
+            }
+            throw reader.error("missing required member \"\(key)\"")
+        }
         return member
     }
 
@@ -110,7 +118,8 @@ package struct ObjectReader {
         for member in members where !used.contains(member.key) {
             throw InputError(
                 source: reader.source, path: "\(reader.path).\(member.key)", line: member.value.line,
-                message: "unknown member \"\(member.key)\"; allowed here: \(allowed.joined(separator: ", "))")
+                message: Suggestion.closest(to: member.key, among: allowed).map { "unknown member \"\(member.key)\"; did you mean \"\($0)\"?" }
+                    ?? "unknown member \"\(member.key)\"; allowed here: \(allowed.joined(separator: ", "))")
         }
     }
 }
