@@ -54,10 +54,17 @@ enum ConflictDiagnosis {
         }
         guard !binding.isEmpty else { return original }
         let families = Set(binding.map(\.family))
-        var conflicts = together ? [] : original.conflicts.filter { families.contains($0.family) }
+        func others(than family: ConstraintFamily) -> String {
+            Array(Set(binding.map(\.family)).subtracting([family])).map(\.rawValue).sorted().joined(separator: ", ")
+        }
+        // The machine's own explanation keeps its numbers where it names a binding family.
+        var conflicts = original.conflicts.filter { families.contains($0.family) }.map { conflict in
+            var conflict = conflict
+            if together { conflict.message += " (not enough alone: together with lifting \(others(than: conflict.family)), named here too, a layout fits)" }
+            return conflict
+        }
         for lift in binding where !conflicts.contains(where: { $0.family == lift.family }) {
-            let others = binding.filter { $0.family != lift.family }.map(\.family.rawValue).joined(separator: ", ")
-            let message = together ? lift.message.replacingOccurrences(of: "; with ", with: "; together with lifting \(others) (named here too), with ") : lift.message
+            let message = together ? lift.message.replacingOccurrences(of: "; with ", with: "; together with lifting \(others(than: lift.family)) (named here too), with ") : lift.message
             conflicts.append(.init(message: message, hosts: lift.conflictHosts, holes: lift.holes, family: lift.family))
         }
         return NoLayoutExists(vmName: original.vmName, conflicts: conflicts)
@@ -128,7 +135,8 @@ enum ConflictDiagnosis {
             list.append(Lift(
                 family: .iommuWidth, hosts: hosts.map { var host = $0; host.iommuAddressBits = 64; return host }, vm: vm,
                 message: "the narrowest IOMMU address width (\(fleet.hostsWithNarrowestIOMMU.joined(separator: ", ")): \(fleet.minIOMMUBits) bits) leaves too little DMA-addressable room; with wider IOMMUs a layout fits",
-                conflictHosts: fleet.hostsWithNarrowestIOMMU, holes: []))
+                conflictHosts: fleet.hostsWithNarrowestIOMMU,
+                holes: fleet.holes.filter { if case .beyondIOMMUWidth(let bits) = $0.reason { return bits == fleet.minIOMMUBits } else { return false } }))
         }
         let cpuMost = vm.machine.rawValue == "virt" ? 48 : 52
         if hosts.contains(where: { $0.cpuPhysBits < cpuMost }) {

@@ -60,7 +60,7 @@ struct LiftTests {
             let liftable = error.conflicts.filter { ![.qemuRule, .other].contains($0.family) }
             #expect(!liftable.isEmpty, "no liftable family named: \(error)")
             // Each named family alone, or, when the answer says they only work together, all of them.
-            let together = liftable.contains { $0.message.contains("together with") }
+            let together = liftable.contains { $0.message.contains("together with lifting") }
             if together {
                 var inputs = [(hosts, vm)]
                 for conflict in liftable {
