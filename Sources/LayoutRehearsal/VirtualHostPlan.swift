@@ -46,7 +46,7 @@ public struct VirtualHostPlan: Sendable, Equatable {
 
     package static func plan(for profile: HostProfile, strictRelaxable: Bool = false) -> VirtualHostPlan {
         var holes = profile.reserved.filter { $0.type.blocksDMA(strictRelaxable: strictRelaxable) }
-            .map { RehearsedHole(range: $0.range, label: $0.label) }
+            .map { RehearsedHole(range: $0.range, label: "\($0.type.rawValue) \($0.range)") }
         let bits = profile.iommuAddressBits
         let widthHole: AddressRange? = bits < 64 ? AddressRange(start: UInt64(1) << UInt64(bits), last: .max) : nil
         if let widthHole { holes.append(RehearsedHole(range: widthHole, label: "the \(bits)-bit IOMMU width (nothing at or above \(Hex.format(widthHole.start)))")) }

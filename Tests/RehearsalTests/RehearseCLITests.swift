@@ -97,4 +97,27 @@ struct RehearseCLITests {
         #expect(run.stdout.contains("vfio_dma_map("))
         #expect(run.stdout.contains("ok    intel-server-rmrr"))
     }
+
+    /// Migrate then hot-add, both ways between the two profiles: QEMU's default layout survives
+    /// the migration but its vfio-pci hot-add is refused on the host with the RMRR in low RAM;
+    /// layoutsolve's layout passes every pair.
+    @Test(.timeLimit(.minutes(10))) func migrateThenHotAddBothWays() throws {
+        let failing = try RehearseCLI.run(["rehearse", "--hosts", Self.fleet, "--qemu-args", "-M q35 -m 2G", "--migrate", "--format", "json"])
+        #expect(failing.status == 1, "\(failing.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(failing.stdout.utf8)) as? [String: Any]
+        #expect(object?["schema"] as? String == "layoutsolve/rehearsal-migrate/v1")
+        let pairs = object?["pairs"] as? [[String: Any]] ?? []
+        func status(_ from: String, _ to: String, in pairs: [[String: Any]]) -> String? {
+            pairs.first { $0["from"] as? String == from && $0["to"] as? String == to }?["status"] as? String
+        }
+        #expect(pairs.count == 2)
+        #expect(status("intel-server-rmrr", "intel-xeon-vtd48-rmrr-direct", in: pairs) == "fail")
+        #expect(status("intel-xeon-vtd48-rmrr-direct", "intel-server-rmrr", in: pairs) == "ok")
+        #expect(pairs.contains { ($0["hole"] as? String)?.contains("0x7bb24000") == true })
+
+        let passing = try RehearseCLI.run(["rehearse", "--hosts", Self.fleet, "--vm", "Examples/vm/rehearse-2g.json", "--migrate"])
+        #expect(passing.status == 0, "\(passing.stderr)")
+        #expect(passing.stdout.contains("intel-server-rmrr -> intel-xeon-vtd48-rmrr-direct: ok"))
+        #expect(passing.stdout.contains("intel-xeon-vtd48-rmrr-direct -> intel-server-rmrr: ok"))
+    }
 }
