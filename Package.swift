@@ -37,7 +37,7 @@ let package = Package(
         ),
         .target(
             name: "LayoutSolver",
-            dependencies: ["LayoutCore", "LayoutMachines", "LayoutPlacement", "LayoutOutputs", "LayoutProbe", "LayoutFleetCheck"],
+            dependencies: ["LayoutCore", "LayoutMachines", "LayoutPlacement", "LayoutOutputs", "LayoutProbe", "LayoutFleetCheck", "LayoutRehearsal"],
             path: "Sources/LayoutSolver"
         ),
         .executableTarget(
@@ -48,9 +48,10 @@ let package = Package(
             ],
             path: "Sources/layoutsolve"
         ),
-        // Rehearsal: a real Linux VFIO in a TCG virtual host (Foundation only; Patches/ are data).
-        .target(name: "LayoutRehearsal", path: "Sources/LayoutRehearsal", exclude: ["Patches"]),
-        .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal"], path: "Tests/RehearsalTests"),
+        // Rehearsal: a real Linux VFIO in a TCG virtual host, for solved layouts and host profiles (Patches/ are data).
+        .target(name: "LayoutRehearsal", dependencies: ["LayoutCore", "LayoutMachines", "LayoutPlacement", "LayoutOutputs"],
+                path: "Sources/LayoutRehearsal", exclude: ["Patches"]),
+        .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal", "LayoutSolver", "layoutsolve"], path: "Tests/RehearsalTests"),
         // Realistic fleets as profile files, shared by the benchmark and the scale tests.
         .target(name: "FleetGenerator", dependencies: ["LayoutSolver"], path: "Sources/FleetGenerator"),
         // A plain executable, not a test: `.ci/bench` builds it in release mode and prints the report.

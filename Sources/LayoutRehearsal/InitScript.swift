@@ -8,10 +8,13 @@
 //
 // Job file format (one item a line, no newlines inside items):
 //   @job N / @arg ARG / @qmp JSON / @end        `@BDF@` in an arg or command becomes the edu device.
+//   `@qmp WAIT-MIGRATION` polls query-migrate until the stream is complete (migration jobs);
+//   a line `@dump` anywhere: first report the files `layoutsolve probe` reads (the probe round trip).
 // Report lines on ttyS1:
 //   @@READY <bdf> <group> <uptime>   @@REGION <group> <start> <end> <type>   @@FATAL <text>
 //   @@STEP N <index> ok|error <seconds> [<QMP reply line>]   @@STDERR N <line>
 //   @@OUTCOME N ok|error|exited|timeout <seconds>   @@DONE
+//   @@FILE <path> then @@L <line>...   @@DIR <path>   @@LINK <path> <target>   @@DUMPED
 
 enum InitScript {
     /// `modules` in load order: (file name inside /lib/modules/rehearsal, insmod parameters).
@@ -62,6 +65,35 @@ enum InitScript {
             fi
           done
         }
+        # Polls query-migrate until the stream (outgoing or incoming) is complete: 0, 1 failed,
+        # 2 QEMU gone, 3 timeout (600 s).
+        wait_migration() {
+          w=0
+          while :; do
+            qmp '{"execute":"query-migrate"}' || return $?
+            case "$LINE" in *'"completed"'*) return 0;; *'"failed"'*|*'"cancelled"'*) return 1;; esac
+            usleep 200000; w=$((w+1)); [ $w -ge 3000 ] && { LINE=""; return 3; }
+          done
+        }
+        # With @dump in the job file: the files `layoutsolve probe` reads, as @@FILE/@@L/@@LINK/@@DIR lines.
+        dumpf() { [ -f "$1" ] && [ -r "$1" ] || return 0; echo "@@FILE $1" >&5; while IFS= read -r l || [ -n "$l" ]; do echo "@@L $l" >&5; done < "$1"; }
+        dump_probe_files() {
+          dumpf /proc/cpuinfo; dumpf /proc/sys/kernel/osrelease; dumpf /proc/sys/kernel/arch
+          for g in /sys/kernel/iommu_groups/*; do
+            echo "@@DIR $g/devices" >&5
+            dumpf $g/reserved_regions; dumpf $g/type
+            for d in $g/devices/*; do [ -e "$d" ] && echo "@@DIR $d" >&5; done
+          done
+          for u in /sys/class/iommu/*; do
+            echo "@@DIR $u" >&5
+            for f in $u/intel-iommu/* $u/amd-iommu/*; do dumpf $f; done
+          done
+          for d in /sys/bus/pci/devices/*; do
+            [ -e $d/iommu_group ] && echo "@@LINK $d/iommu_group $(readlink $d/iommu_group)" >&5
+            dumpf $d/vendor; dumpf $d/device; dumpf $d/class
+          done
+          echo "@@DUMPED" >&5
+        }
         finish_job() { # $1 = outcome
           echo "@@OUTCOME $N $1 $(awk "BEGIN{print $(up)-$T0}")" >&5
           if kill -0 $PID 2>/dev/null; then
@@ -86,7 +118,7 @@ enum InitScript {
           k=0
           while IFS= read -r c; do
             k=$((k+1)); t=$(up)
-            qmp "$c"; rc=$?
+            if [ "$c" = WAIT-MIGRATION ]; then wait_migration; rc=$?; else qmp "$c"; rc=$?; fi
             el=$(awk "BEGIN{print $(up)-$t}")
             case $rc in
               0) echo "@@STEP $N $k ok $el" >&5 ;;
@@ -101,6 +133,7 @@ enum InitScript {
         JOB=/sys/firmware/qemu_fw_cfg/by_name/opt/layoutsolve/job/raw
         [ -r $JOB ] || fail "no fw_cfg job (opt/layoutsolve/job)"
         sed "s/@BDF@/$BDF/g" $JOB > /tmp/job
+        grep -q '^@dump$' /tmp/job && dump_probe_files
         N=0
         exec 6</tmp/job
         while IFS= read -r line <&6; do

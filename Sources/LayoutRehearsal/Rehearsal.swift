@@ -20,10 +20,16 @@ package struct RehearsalJob: Sendable {
     /// QMP commands (one JSON object each) run in order before the vfio-pci device is hot-added,
     /// e.g. planned DIMMs: object-add then device_add.
     package var hotAdd: [String]
-    package init(innerArguments: [String], hotAdd: [String] = []) {
+    /// False for the source of a migration: the VM runs there with no assigned device.
+    package var assignDevice: Bool
+    package init(innerArguments: [String], hotAdd: [String] = [], assignDevice: Bool = true) {
         self.innerArguments = innerArguments
         self.hotAdd = hotAdd
+        self.assignDevice = assignDevice
     }
+
+    /// A pseudo QMP command: wait until query-migrate reports the stream complete (InitScript.swift).
+    package static let waitForMigration = "WAIT-MIGRATION"
 }
 
 package struct RehearsalReport: Sendable {
@@ -37,6 +43,8 @@ package struct RehearsalReport: Sendable {
     /// The virtual host's /sys/kernel/iommu_groups/*/reserved_regions lines: "<group> <start> <end> <type>".
     package var reservedRegions: [String]
     package var totalSeconds: Double
+    /// With `dumpProbeFiles`: the files `layoutsolve probe` reads, as the virtual host's kernel shows them.
+    package var probeFiles: ProbeFileDump = ProbeFileDump()
 }
 
 package enum Rehearsal {
@@ -51,7 +59,11 @@ package enum Rehearsal {
     }
 
     /// Rehearses several inner VMs on one virtual-host boot, in order.
-    package static func run(host: VirtualHostSpec, jobs: [RehearsalJob]) throws -> RehearsalReport {
+    /// `disk`: a raw image attached as the virtual host's /dev/vda (migration streams).
+    /// `dumpProbeFiles`: report the probe's files first (``RehearsalReport/probeFiles``).
+    /// `event`: called when the virtual host is ready and after each job, for progress lines.
+    package static func run(host: VirtualHostSpec, jobs: [RehearsalJob], disk: URL? = nil, dumpProbeFiles: Bool = false,
+                            event: (@Sendable (String) -> Void)? = nil) throws -> RehearsalReport {
         try checkMemory(host)
         let image = try VirtualHostImage.prepare()
         _ = try OuterQEMU.binary(for: host)
@@ -62,8 +74,12 @@ package enum Rehearsal {
         let console = work.appendingPathComponent("console.log").path
         let results = work.appendingPathComponent("results.log").path
         let jobFile = work.appendingPathComponent("job.txt").path
-        try jobText(jobs).write(toFile: jobFile, atomically: true, encoding: .utf8)
-        let argv = try OuterQEMU.arguments(spec: host, image: image, console: console, results: results, job: jobFile)
+        try ((dumpProbeFiles ? "@dump\n" : "") + jobText(jobs)).write(toFile: jobFile, atomically: true, encoding: .utf8)
+        var argv = try OuterQEMU.arguments(spec: host, image: image, console: console, results: results, job: jobFile)
+        if let disk {
+            // cache=unsafe: the stream only has to survive until this QEMU exits (it flushes then).
+            argv += ["-drive", "file=\(disk.path),format=raw,if=none,id=rehearsal-disk,cache=unsafe", "-device", "virtio-blk-pci,drive=rehearsal-disk"]
+        }
 
         let p = Process()
         p.executableURL = URL(fileURLWithPath: argv[0])
@@ -110,9 +126,14 @@ package enum Rehearsal {
 
         _ = try wait(for: ["@@READY"], stage: "boot", timeout: readyTimeout)
         let ready = Date().timeIntervalSince(start)
+        event?(String(format: "booted in %.1f s", ready))
         var lines: [String] = []
         for n in jobs.indices {
             lines = try wait(for: ["@@OUTCOME \(n + 1) "], stage: "map (job \(n + 1))", timeout: jobTimeout)
+            if let line = lines.first(where: { $0.hasPrefix("@@OUTCOME \(n + 1) ") }) {
+                let f = line.split(separator: " ")
+                event?("job \(n + 1) of \(jobs.count): \(f.count > 2 ? f[2] : "?") in \(f.count > 3 ? f[3] : "?") s")
+            }
         }
         lines = try wait(for: ["@@DONE"], stage: "finish", timeout: 60)
         _ = Subprocess.waitOrKill(p, timeout: 30)
@@ -158,7 +179,7 @@ package enum Rehearsal {
         }
         let regions = lines.filter { $0.hasPrefix("@@REGION ") }.map { String($0.dropFirst(9)) }
         return RehearsalReport(outcomes: outcomes, secondsToReady: ready, jobSeconds: jobSeconds, mapSeconds: mapSeconds,
-                               reservedRegions: regions, totalSeconds: total)
+                               reservedRegions: regions, totalSeconds: total, probeFiles: ProbeFileDump(lines: lines))
     }
 
     /// A refused DMA map as QEMU words it (hw/vfio/common.c: vfio_dma_map failing, or the
@@ -179,6 +200,19 @@ package enum Rehearsal {
         for (i, job) in jobs.enumerated() {
             var arguments = InnerArguments.adapt(job.innerArguments)
             var commands = job.hotAdd
+            if !job.assignDevice {
+                text += "@job \(i + 1)\n"
+                for a in arguments + (InnerArguments.isQ35(arguments) ? ["-device", "pcie-root-port,id=rehearsal-rp,chassis=254"] : []) {
+                    guard !a.contains("\n") else { throw RehearsalError.badArgument("an inner argument holds a newline: \(a)") }
+                    text += "@arg \(a)\n"
+                }
+                for c in commands {
+                    guard !c.contains("\n") else { throw RehearsalError.badArgument("a QMP command holds a newline: \(c)") }
+                    text += "@qmp \(c)\n"
+                }
+                text += "@end\n"
+                continue
+            }
             var device: [String: String] = ["driver": "vfio-pci", "host": "@BDF@", "id": "rehearsal-vfio"]
             if InnerArguments.isQ35(arguments) {
                 // q35's root bus takes no hotplug ("Bus 'pcie.0' does not support hotplugging").

@@ -33,6 +33,12 @@ package enum RehearsalError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// True when the input is the reason (the CLI's exit code 2).
+    package var isInputError: Bool {
+        if case .badArgument = self { return true }
+        return false
+    }
+
     /// True when the machine (not the input) is the reason: the CLI's exit code 4.
     package var isMachineLimitation: Bool {
         switch self {

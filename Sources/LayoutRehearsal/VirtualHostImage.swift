@@ -23,7 +23,8 @@ package struct VirtualHostImage: Sendable {
     static let firmwareDirectories = ["/usr/share/qemu", "/usr/share/seabios"]
     /// The modules the init loads (6.12 names; their dependencies are added). virtio, virtio-pci and
     /// the Intel/AMD IOMMU drivers are built into Debian's 6.12 kernel.
-    static let wantedModules = ["vfio_iommu_type1", "vfio_pci", "virtio_iommu", "qemu_fw_cfg"]
+    /// virtio_blk carries migration streams between two virtual hosts (`/dev/vda`).
+    static let wantedModules = ["vfio_iommu_type1", "vfio_pci", "virtio_iommu", "qemu_fw_cfg", "virtio_blk"]
     /// No interrupt remapping on virtio-iommu: without this VFIO refuses the container
     /// ("Failed to set iommu for container: Operation not permitted").
     static let moduleParameters = ["vfio_iommu_type1": "allow_unsafe_interrupts=1"]
@@ -44,7 +45,7 @@ package struct VirtualHostImage: Sendable {
     package static func prepare() throws -> VirtualHostImage {
         try checkPrerequisites()
         let debian = try DebianPackages.kernel()
-        let key = RehearsalCache.key(["image-v1", debian.packages, RehearsalCache.fileIdentity(innerQEMU),
+        let key = RehearsalCache.key(["image-v2", wantedModules.joined(separator: ","), debian.packages, RehearsalCache.fileIdentity(innerQEMU),
                                       RehearsalCache.fileIdentity(tcgModule), InitScript.text(modules: [])])
         let dir = RehearsalCache.root.appendingPathComponent("image-" + key)
         let kernel = dir.appendingPathComponent("vmlinuz")

@@ -5,3 +5,4 @@
 @_exported import LayoutOutputs
 @_exported import LayoutPlacement
 @_exported import LayoutProbe
+@_exported import LayoutRehearsal

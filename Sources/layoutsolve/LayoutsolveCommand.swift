@@ -16,7 +16,7 @@ struct LayoutsolveCommand: ParsableCommand {
             2 bad input or usage; 3 no layout found within --time-limit; 70 internal error.
             """,
         version: VersionText.full,
-        subcommands: [SolveCommand.self, VerifyCommand.self, CheckCommand.self, ProbeCommand.self, LintCommand.self],
+        subcommands: [SolveCommand.self, VerifyCommand.self, CheckCommand.self, ProbeCommand.self, LintCommand.self, RehearseCommand.self],
         defaultSubcommand: SolveCommand.self
     )
 
