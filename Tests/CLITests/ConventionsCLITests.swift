@@ -12,7 +12,7 @@ struct ConventionsCLITests {
     @Test func unknownCommandIsNamedWithTheClosest() throws {
         let result = try cli.run(["chek", "--hosts", Self.host])
         #expect(result.status == 2)
-        #expect(result.stderr == "layoutsolve: error: unknown command \"chek\"; did you mean check? (commands: solve, verify, check, probe, lint; without one, solve runs)\n")
+        #expect(result.stderr == "layoutsolve: error: unknown command \"chek\"; did you mean check? (commands: solve, verify, check, probe, lint, rehearse; without one, solve runs)\n")
         #expect(try cli.run(["frobnicate"]).stderr.contains("unknown command \"frobnicate\" (commands:"))
     }
 
