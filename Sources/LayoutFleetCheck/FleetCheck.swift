@@ -84,6 +84,14 @@ public struct FleetCheck {
     }
 
     package func check(_ shape: ShapeDocument, distinct all: [DistinctProfile]) throws -> CheckReport.Shape {
+        if let error = shape.error {
+            var report = CheckReport.Shape(
+                file: shape.file, name: shape.name, machine: "unknown", architecture: "unknown", hosts: 0, distinctProfiles: 0,
+                otherArchitectureHosts: 0, outcome: .invalid("\(shape.file): does not parse as a VM shape: \(error.path.isEmpty ? "" : error.path + ": ")\(error.message)"),
+                solves: 0, timeouts: 0)
+            report.unparsable = true
+            return report
+        }
         let architecture = try Solver.architecture(of: shape.spec.machine)
         let distinct = all.filter { $0.representative.arch == architecture }
         let others = all.filter { $0.representative.arch != architecture }.reduce(0) { $0 + $1.weight }
