@@ -15,6 +15,8 @@ public struct FleetCheck {
         public var pools = false
         /// A changed layout against the baseline is reported but does not fail.
         public var allowLayoutChange = false
+        /// A `probe --partial` profile is a warning instead of a lint error.
+        public var allowPartial = false
         package var explainer = ConflictExplainer()
         package var coverage = MaxCoverage()
         package var poolSearch = MigrationPools()
@@ -62,7 +64,8 @@ public struct FleetCheck {
         var findingsByFile: [String: [LintFinding]] = [:]
         for finding in duplicates.findings { findingsByFile[finding.file, default: []].append(finding) }
         let entries = documents.map { document in
-            let findings = (FleetLint.findings(for: document) + (findingsByFile[document.file] ?? []))
+            let partial = PartialProfileRule.finding(for: document, allowPartial: options.allowPartial).map { [$0] } ?? []
+            let findings = (FleetLint.findings(for: document) + partial + (findingsByFile[document.file] ?? []))
                 .sorted { ($0.line ?? 0, $0.severity, $0.path) < ($1.line ?? 0, $1.severity, $1.path) }
             return CheckReport.ProfileEntry(
                 file: document.file, name: document.profile?.name, architecture: document.profile?.arch.rawValue,
