@@ -3,9 +3,10 @@
 ///
 /// QEMU applies a global to every object of that type or a subtype (qom/object.c:
 /// object_apply_global_props), so `x86_64-cpu.vendor=…` reaches every x86 vCPU and
-/// `host-x86_64-cpu.…` only the `host` model. A property given on `-cpu` itself wins: libvirt never
-/// sets both, and QEMU registers `-cpu`'s features as globals after the command line's `-global`s
-/// (target/i386/cpu.c: x86_cpu_parse_featurestr, run at machine creation), so they are applied later.
+/// `host-x86_64-cpu.…` only the `host` model. A property given on `-cpu` itself is taken to win:
+/// libvirt never sets both, and QEMU registers `-cpu`'s features as globals when the machine is
+/// created (target/i386/cpu.c: x86_cpu_parse_featurestr), after `-global`s were registered, so they
+/// are applied later. That order is read from the source, not measured against a running QEMU.
 extension QEMUMemoryArguments {
     package mutating func applyCPUGlobals() {
         let model = cpuModel ?? "qemu64"
