@@ -24,6 +24,9 @@ package struct ShapeDocument: Sendable {
     package var spec: VMSpec
     /// The spec's `name`, or the file's base name when it has none.
     package var name: String
+    /// Why the file is not a VM shape; `spec` is then a placeholder. The shape is reported as
+    /// failing (JUnit case, annotation, JSON finding) and the other shapes are still checked.
+    package var error: InputError? = nil
 }
 
 /// Reads the files and folders `check` is given. Folders contribute every `*.json` directly
@@ -65,8 +68,8 @@ package enum CheckInput {
         }
     }
 
-    /// VM shapes must all parse: they are the check's own configuration, so a broken one is a
-    /// usage error (exit 2), reported together with every other broken one.
+    /// A shape that does not parse is a failing shape of the report (exit 1), not a reason to
+    /// stop: CI must still show the rest. Duplicate names are a usage error (exit 2).
     package static func loadShapes(paths: [String]) throws -> [ShapeDocument] {
         let files = try expand(paths: paths, what: "VM specs", option: "--vms")
         var shapes: [ShapeDocument] = []
@@ -77,11 +80,14 @@ package enum CheckInput {
                 let base = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
                 shapes.append(ShapeDocument(file: file, spec: spec, name: spec.name ?? base))
             } catch let error as InputError {
-                errors.append(error)
+                let base = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                shapes.append(ShapeDocument(file: file, spec: VMSpec(ram: 0), name: base, error: error))
+            } catch let errors as InputErrors {
+                let base = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+                let message = errors.errors.map { ($0.path.isEmpty ? "" : $0.path + ": ") + $0.message }.joined(separator: "; ")
+                shapes.append(ShapeDocument(file: file, spec: VMSpec(ram: 0), name: base, error: InputError(source: file, message: message)))
             }
         }
-        if errors.count == 1 { throw errors[0] }
-        if !errors.isEmpty { throw InputErrors(errors: errors) }
         var seen: [String: String] = [:]
         for shape in shapes {
             if let other = seen[shape.name] {

@@ -126,6 +126,9 @@ package enum CheckJSONReport {
             ("solves", .integer(shape.solves)),
             ("timeouts", .integer(shape.timeouts)),
             ("internal_errors", strings(shape.internalErrors)),
+            ("moves", .array(shape.moves.map { move in
+                .object([("kind", .string(move.kind)), ("name", .string(move.name)), ("old", move.old.map(JSONOutput.string) ?? .null), ("new", move.new.map(JSONOutput.string) ?? .null)])
+            })),
         ])
     }
 

@@ -21,6 +21,8 @@ public struct CheckReport: Sendable {
         package var topAddress: UInt64
         package var dimms: Int
         package var argv: [String]
+        /// Each guest region by name, as `0xSTART-0xLAST`, for ``LayoutMove``.
+        package var regions: [String: String] = [:]
 
         package init(_ solution: Solution) {
             digest = LayoutDigest.digest(for: solution)
@@ -29,6 +31,7 @@ public struct CheckReport: Sendable {
             topAddress = solution.layout.topAddress
             dimms = solution.layout.dimmCount
             argv = QEMUArguments.argv(for: solution.layout)
+            for region in solution.layout.regions { regions[region.name] = region.range.description }
         }
     }
 
@@ -121,6 +124,10 @@ public struct CheckReport: Sendable {
         package var timeouts: Int
         /// Solves where the solver's own exact check rejected its layout: bugs to report, never answers.
         package var internalErrors: [String] = []
+        /// The shape's file did not parse: a failing shape (exit 1), unlike a shape the solver refuses (exit 2).
+        package var unparsable = false
+        /// With a baseline whose layout differs: what moved, old -> new.
+        package var moves: [LayoutMove] = []
 
         package var fits: Bool { if case .fits = outcome { return true } else { return false } }
         package var isInvalid: Bool { if case .invalid = outcome { return true } else { return false } }
@@ -176,7 +183,7 @@ public struct CheckReport: Sendable {
 
     public var exitCode: Int32 {
         if shapes.contains(where: { !$0.internalErrors.isEmpty }) { return 70 }
-        if shapes.contains(where: \.isInvalid) { return 2 }
+        if shapes.contains(where: { $0.isInvalid && !$0.unparsable }) { return 2 }
         if findings.contains(where: fails) { return 1 }
         if shapes.contains(where: { failure(of: $0) != nil }) { return 1 }
         return 0

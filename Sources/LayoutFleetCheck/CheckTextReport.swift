@@ -57,6 +57,7 @@ package enum CheckTextReport {
             lines.append("  " + message)
         }
         if let change = shape.change { lines.append("  baseline: " + describe(change)) }
+        lines += shape.moves.map { "    moved: \($0.description)" }
         if let failure = report.failure(of: shape), case .fits = shape.outcome { lines.append("  FAILS: \(failure)") }
         if let split = shape.pools { lines += poolLines(split) }
         for bug in shape.internalErrors { lines.append("  INTERNAL ERROR (counted as not fitting): " + bug.replacingOccurrences(of: "\n", with: "\n    ")) }

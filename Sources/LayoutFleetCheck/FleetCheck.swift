@@ -15,6 +15,8 @@ public struct FleetCheck {
         public var pools = false
         /// A changed layout against the baseline is reported but does not fail.
         public var allowLayoutChange = false
+        /// A `probe --partial` profile is a warning instead of a lint error.
+        public var allowPartial = false
         package var explainer = ConflictExplainer()
         package var coverage = MaxCoverage()
         package var poolSearch = MigrationPools()
@@ -62,7 +64,8 @@ public struct FleetCheck {
         var findingsByFile: [String: [LintFinding]] = [:]
         for finding in duplicates.findings { findingsByFile[finding.file, default: []].append(finding) }
         let entries = documents.map { document in
-            let findings = (FleetLint.findings(for: document) + (findingsByFile[document.file] ?? []))
+            let partial = PartialProfileRule.finding(for: document, allowPartial: options.allowPartial).map { [$0] } ?? []
+            let findings = (FleetLint.findings(for: document) + partial + (findingsByFile[document.file] ?? []))
                 .sorted { ($0.line ?? 0, $0.severity, $0.path) < ($1.line ?? 0, $1.severity, $1.path) }
             return CheckReport.ProfileEntry(
                 file: document.file, name: document.profile?.name, architecture: document.profile?.arch.rawValue,
@@ -74,7 +77,11 @@ public struct FleetCheck {
         var reports: [CheckReport.Shape] = []
         for shape in shapes {
             var report = try check(shape, distinct: distinct)
-            if let baselineDistinct, !report.isInvalid { report.change = try compare(shape, current: report, baseline: baselineDistinct) }
+            if let baselineDistinct, !report.isInvalid {
+                let (change, old) = try compareDetailed(shape, current: report, baseline: baselineDistinct)
+                report.change = change
+                if case .fits(let new) = report.outcome, let old, case .layoutChanged = change { report.moves = LayoutMove.between(old: old, new: new) }
+            }
             reports.append(report)
         }
         return CheckReport(
@@ -84,6 +91,14 @@ public struct FleetCheck {
     }
 
     package func check(_ shape: ShapeDocument, distinct all: [DistinctProfile]) throws -> CheckReport.Shape {
+        if let error = shape.error {
+            var report = CheckReport.Shape(
+                file: shape.file, name: shape.name, machine: "unknown", architecture: "unknown", hosts: 0, distinctProfiles: 0,
+                otherArchitectureHosts: 0, outcome: .invalid("\(shape.file): does not parse as a VM shape: \(error.path.isEmpty ? "" : error.path + ": ")\(error.message)"),
+                solves: 0, timeouts: 0)
+            report.unparsable = true
+            return report
+        }
         let architecture = try Solver.architecture(of: shape.spec.machine)
         let distinct = all.filter { $0.representative.arch == architecture }
         let others = all.filter { $0.representative.arch != architecture }.reduce(0) { $0 + $1.weight }
@@ -174,28 +189,36 @@ public struct FleetCheck {
 
     /// The shape solved once against the baseline fleet, compared by layout digest.
     package func compare(_ shape: ShapeDocument, current: CheckReport.Shape, baseline: [DistinctProfile]) throws -> CheckReport.Change {
+        try compareDetailed(shape, current: current, baseline: baseline).0
+    }
+
+    /// ``compare(_:current:baseline:)`` and the baseline's layout, when it had one.
+    package func compareDetailed(_ shape: ShapeDocument, current: CheckReport.Shape, baseline: [DistinctProfile]) throws -> (CheckReport.Change, CheckReport.Layout?) {
         let architecture = try Solver.architecture(of: shape.spec.machine)
         let hosts = baseline.filter { $0.representative.arch == architecture }.map(\.representative)
-        guard !hosts.isEmpty else { return .notInBaseline }
+        guard !hosts.isEmpty else { return (.notInBaseline, nil) }
         var spec = shape.spec
         spec.name = shape.name
         var old: String?
+        var oldLayout: CheckReport.Layout?
         do {
-            old = LayoutDigest.digest(for: try Solver.solve(hosts: hosts, vm: spec, options: options.solveOptions))
+            let solution = try Solver.solve(hosts: hosts, vm: spec, options: options.solveOptions)
+            old = LayoutDigest.digest(for: solution)
+            oldLayout = CheckReport.Layout(solution)
         } catch is NoLayoutExists {
             old = nil
         } catch is SolveTimedOut {
             old = nil
         } catch is InputError {
-            return .notInBaseline
+            return (.notInBaseline, nil)
         } catch is VerifierRejectedLayout {
             old = nil
         }
         switch (old, current.outcome) {
-        case (let old?, .fits(let layout)): return old == layout.digest ? .unchanged : .layoutChanged(old: old, new: layout.digest)
-        case (let old?, _): return .stoppedFitting(old: old)
-        case (nil, .fits): return .startedFitting
-        case (nil, _): return .stillDoesNotFit
+        case (let old?, .fits(let layout)): return (old == layout.digest ? .unchanged : .layoutChanged(old: old, new: layout.digest), oldLayout)
+        case (let old?, _): return (.stoppedFitting(old: old), oldLayout)
+        case (nil, .fits): return (.startedFitting, nil)
+        case (nil, _): return (.stillDoesNotFit, nil)
         }
     }
 

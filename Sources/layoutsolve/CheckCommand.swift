@@ -44,6 +44,8 @@ struct CheckCommand: ParsableCommand {
     var baseline: String?
     @Flag(name: .customLong("allow-layout-change"), help: "A layout that differs from the baseline's is reported, not a failure.")
     var allowLayoutChange = false
+    @Flag(name: .customLong("allow-partial"), help: "A profile printed by probe --partial is a warning, not a lint error.")
+    var allowPartial = false
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too (VFIO ignores them).")
     var strictRelaxable = false
     @Option(name: .customLong("time-limit"), help: "Seconds each VM shape's solve may take against one set of hosts.")
@@ -67,6 +69,7 @@ struct CheckCommand: ParsableCommand {
             options.timeLimitSeconds = timeLimit
             options.pools = pools
             options.allowLayoutChange = allowLayoutChange
+            options.allowPartial = allowPartial
             report = try FleetCheck(options: options).run(profiles: profiles, shapes: shapes, baseline: old)
             if let junit { try OutputFile.write(CheckJUnitReport.render(report), to: junit) }
         } catch {

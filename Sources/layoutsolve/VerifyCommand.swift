@@ -15,6 +15,8 @@ struct VerifyCommand: ParsableCommand {
               layoutsolve verify --layout db.layout.json --hosts new-host.json
               layoutsolve verify --hosts fleet/ \\
                 --qemu-args '-M q35 -m 64G,slots=4,maxmem=128G -cpu host'
+              virsh dumpxml db | \\
+                layoutsolve verify --libvirt-domain - --hosts fleet/
 
             Exit codes: 0 every host fits; 1 some host does not (each conflict is printed); 2 bad input.
             """
@@ -25,6 +27,9 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(name: .customLong("qemu-args"), parsing: .unconditional, help: ArgumentHelp("The VM's QEMU command line (memory arguments are read, the rest skipped).", valueName: "args"))
     var qemuArgs: String?
+
+    @Option(name: .customLong("libvirt-domain"), help: ArgumentHelp("The VM's libvirt domain XML, as virsh dumpxml prints it ('-' reads standard input).", valueName: "file"))
+    var libvirtDomain: String?
 
     @Option(name: .long, parsing: .upToNextOption, help: ArgumentHelp("Host profiles: files or folders.", valueName: "path"))
     var hosts: [String] = []
@@ -39,7 +44,7 @@ struct VerifyCommand: ParsableCommand {
     enum VerifyFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func validate() throws {
-        if (layout == nil) == (qemuArgs == nil) { throw ValidationError("give exactly one of --layout FILE or --qemu-args 'ARGS'") }
+        if [layout, qemuArgs, libvirtDomain].compactMap({ $0 }).count != 1 { throw ValidationError("give exactly one of --layout FILE, --qemu-args 'ARGS' or --libvirt-domain FILE") }
         if hosts.isEmpty { throw ValidationError("give the hosts to check with --hosts FILE|FOLDER ...") }
         if svg != nil && layout == nil { throw ValidationError("--svg draws a printed layout: use it with --layout") }
     }
@@ -61,7 +66,15 @@ struct VerifyCommand: ParsableCommand {
                     guard let version = QEMUVersion(qemu) else { throw InputError(source: "--qemu", message: "expected a QEMU version such as 7.2, found \"\(qemu)\"") }
                     vm.qemu = version
                 }
-                let arguments = try QEMUArgumentParser.parse(qemuArgs ?? "")
+                let arguments: QEMUMemoryArguments
+                if let libvirtDomain {
+                    let text = String(decoding: try InputLoader.readBytes(libvirtDomain), as: UTF8.self)
+                    let (read, version) = try LibvirtDomainReader.read(text, source: libvirtDomain)
+                    arguments = read
+                    if qemu == nil, let version { vm.qemu = version }
+                } else {
+                    arguments = try QEMUArgumentParser.parse(qemuArgs ?? "")
+                }
                 fits = FitCheck.check(arguments: arguments, hosts: profiles, vm: vm, strictRelaxable: strictRelaxable)
             }
             FileHandle.standardOutput.write(Data(render(fits).utf8))

@@ -97,7 +97,6 @@ struct CheckCLITests {
     @Test(arguments: [
         ["--vms", "Examples/vm/"],
         ["--hosts", "Profiles/", "--vms", "/nonexistent/"],
-        ["--hosts", "Profiles/", "--vms", "Profiles/intel-client-39.json"],
         ["--hosts", "/nonexistent/"],
         ["--hosts", "Profiles/", "--format", "yaml"],
         ["--hosts", "Profiles/", "--allow-layout-change"],

@@ -81,6 +81,18 @@ struct LibvirtDomainInLibvirtdTests {
         #expect(try Self.values(defined, "/domain/vcpu") == ["4"])
         #expect(try Self.values(defined, "/domain/cpu/maxphysaddr/@bits") == [String(layout.physBits)])
 
+        // verify --libvirt-domain on what libvirt defined, and verify --qemu-args on the command line
+        // libvirt builds from it: both read the layout's knobs and pass every host of the fleet.
+        let hosts = try LayoutProof.hosts(["Examples/fleets/mixed-x86/"])
+        let (read, version) = try LibvirtDomainReader.read(defined, source: "virsh dumpxml")
+        #expect(read.ramSize == layout.knobs.pc?.ramSize && read.maxmem == layout.knobs.pc?.maxmem && read.machineType == "pc-q35-7.2")
+        let fromDomain = FitCheck.check(arguments: read, hosts: hosts, vm: VMSpec(ram: 0, qemu: try #require(version)))
+        #expect(fromDomain.count == hosts.count && fromDomain.allSatisfy(\.fits), "\(fromDomain.flatMap(\.problems))")
+        let native = try daemon.virsh(["domxml-to-native", "qemu-argv", "--domain", name])
+        let fromArgv = FitCheck.check(arguments: try QEMUArgumentParser.parse(native), hosts: hosts, vm: VMSpec(ram: 0))
+        let argvFits = fromArgv.count == hosts.count && fromArgv.allSatisfy { $0.fits }
+        #expect(argvFits, "\(fromArgv.flatMap(\.problems))\n\(native)")
+
         try daemon.virsh(["start", "--paused", name], timeout: 180)
         // libvirt 9.0 turns the fw_cfg sysinfo entry into the -fw_cfg argument QEMU runs with.
         let fwCfg = try #require(QEMUArguments.argv(for: layout).first { $0.hasPrefix("name=opt/ovmf/X-PciMmio64Mb,string=") })
@@ -103,6 +115,28 @@ struct LibvirtDomainInLibvirtdTests {
             let ram = try MemoryTree.flatView(in: after).ramRanges
             #expect(ram.contains { $0.start == dimm.address && $0.size == dimm.size }, "no RAM at \(dimm.address) after attach:\n\(after)")
         }
+    }
+
+    @Test func aDefinedDomainWhoseRAMCoversAHostHoleFailsVerifyOnThatHostNamingIt() throws {
+        guard case .run = LibvirtDaemon.availability() else { return }
+        // pc-i440fx with 4 GiB puts RAM at 0-3 GiB (gigabyte_align), over intel-server-rmrr's RMRR.
+        let name = "layoutsolve-test-\(UUID().uuidString.prefix(8).lowercased())"
+        let xml = """
+            <domain type='qemu'><name>\(name)</name><memory unit='GiB'>4</memory><vcpu placement='static'>2</vcpu>
+            <os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>
+            <cpu mode='custom' match='exact' check='none'><model fallback='forbid'>Skylake-Server</model></cpu>
+            <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><memballoon model='none'/></devices></domain>
+            """
+        let folder = try LayoutProof.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let daemon = try LibvirtDaemon()
+        defer { daemon.stop() }
+        try daemon.virsh(["define", try Self.write(xml, in: folder, "unlaid.xml")])
+        defer { _ = try? daemon.virsh(["undefine", name], timeout: 60) }
+        let (read, version) = try LibvirtDomainReader.read(try daemon.virsh(["dumpxml", name]), source: "virsh dumpxml")
+        let fits = FitCheck.check(arguments: read, hosts: try LayoutProof.hosts(["Examples/fleets/mixed-x86/"]), vm: VMSpec(ram: 0, qemu: try #require(version)))
+        #expect(fits.filter { !$0.fits }.map(\.host) == ["intel-server-rmrr"])
+        #expect(fits.flatMap(\.problems).map(\.description).contains { $0.contains("0xbdf6e000") })
     }
 
     @Test func anAliasOrDistributionMachineTypeIsRefusedWithTheReason() throws {

@@ -119,6 +119,7 @@ package enum QEMUArgumentParser {
                 continue
             }
         }
+        result.applyCPUGlobals()
         if !sawMemory && result.backends.isEmpty {
             throw fail("no -m option: give the VM's memory arguments")
         }
