@@ -61,13 +61,9 @@ public struct FleetCheck {
 
     package func run(profiles documents: [ProfileDocument], shapes: [ShapeDocument], baseline: BaselineFleet? = nil) throws -> CheckReport {
         let duplicates = DuplicateDetection.analyse(documents, strictRelaxable: options.strictRelaxable)
-        var findingsByFile: [String: [LintFinding]] = [:]
-        for finding in duplicates.findings { findingsByFile[finding.file, default: []].append(finding) }
-        let entries = documents.map { document in
-            let partial = PartialProfileRule.finding(for: document, allowPartial: options.allowPartial).map { [$0] } ?? []
-            let findings = (FleetLint.findings(for: document) + partial + (findingsByFile[document.file] ?? []))
-                .sorted { ($0.line ?? 0, $0.severity, $0.path) < ($1.line ?? 0, $1.severity, $1.path) }
-            return CheckReport.ProfileEntry(
+        let rules = ProfileRules.findings(for: documents, duplicates: duplicates, allowPartial: options.allowPartial)
+        let entries = zip(documents, rules).map { document, findings in
+            CheckReport.ProfileEntry(
                 file: document.file, name: document.profile?.name, architecture: document.profile?.arch.rawValue,
                 count: document.profile?.count, findings: findings)
         }

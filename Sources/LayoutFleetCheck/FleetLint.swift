@@ -30,6 +30,9 @@ package enum FleetLint {
             for earlier in regions.indices where earlier < later {
                 let a = regions[earlier], b = regions[later]
                 guard a.type != b.type, a.range.overlaps(b.range) else { continue }
+                // The same RMRR listed for two groups, direct for one device and relaxable for
+                // another (a USB controller's), is what the kernel reports, not a mistake.
+                if a.range == b.range, Set([a.type, b.type]) == [.direct, .directRelaxable] { continue }
                 warn("overlap", b.path, "\(b.type.rawValue) \(b.range) overlaps \(a.type.rawValue) \(a.range) at \(a.path), a region of another type; check whether one is mistyped or copied from another host (the blocking one wins for the layout)")
             }
         }

@@ -103,7 +103,10 @@ struct ProbeCLITests {
         #expect(partial.stdout.contains("PARTIAL PROFILE (--partial), not read: /sys/kernel/iommu_groups/3/reserved_regions:2: "))
         #expect(partial.stdout.contains("; /sys/kernel/iommu_groups/19/reserved_regions: no such file"))
         #expect(!partial.stdout.contains(root.path), "the profile names host paths, not the copy's")
-        let lint = try CLITests().run(["lint", "-"], stdin: partial.stdout)
+        // A partial profile is a lint error unless allowed, as in check.
+        let refused = try CLITests().run(["lint", "-"], stdin: partial.stdout)
+        #expect(refused.status == 2 && refused.stderr.contains("partial profile"), "\(refused.stderr)")
+        let lint = try CLITests().run(["lint", "--allow-partial", "-"], stdin: partial.stdout)
         #expect(lint.status == 0 && lint.stdout == "ok dl388g8-07.lab.example.com\n", "\(lint.stderr)")
     }
 
@@ -118,7 +121,7 @@ struct ProbeCLITests {
             #expect(result.stderr.contains("layoutsolve: error: ") && result.stderr.contains("no profile printed"), "\(result.stderr)")
             let partial = try CLITests().run(["probe", "--partial"])
             if partial.status == 0 {
-                #expect(try CLITests().run(["lint", "-"], stdin: partial.stdout).status == 0)
+                #expect(try CLITests().run(["lint", "--allow-partial", "-"], stdin: partial.stdout).status == 0)
             }
         }
     }
@@ -144,5 +147,24 @@ struct ProbeCLITests {
 
         let notJSON = try CLITests().run(["lint", "-"], stdin: "0x00000000fee00000 0x00000000feefffff msi\n")
         #expect(notJSON.status == 2 && notJSON.stderr.contains("<stdin>:1: not valid JSON"), "\(notJSON.stderr)")
+    }
+}
+
+/// `lint` and `check` apply one rule set, and `lint` takes folders.
+@Suite("lint: check's rules, on files and folders")
+struct LintRulesCLITests {
+    @Test func lintTakesFoldersAndAppliesChecksWarnings() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ls-lint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // A region past the IOMMU's width parses, but check warns about it: lint does the same.
+        let profile = #"{"schema": "layoutsolve/host/v1", "name": "wide", "source": "test", "arch": "x86_64", "cpu": {"vendor": "intel", "phys_bits": 46}, "iommu": {"kind": "intel-vt-d", "address_bits": 39}, "reserved": [{"start": "0x9000000000", "end": "0x90000fffff", "type": "reserved"}]}"#
+        try Data(profile.utf8).write(to: folder.appendingPathComponent("wide.json"))
+        let lint = try CLITests().run(["lint", folder.path])
+        #expect(lint.status == 0 && lint.stdout == "ok wide\n" && lint.stderr.contains("layoutsolve: warning: ") && lint.stderr.contains("past-width") == false && lint.stderr.contains("2^39"), "\(lint.stderr)")
+        let strict = try CLITests().run(["lint", "--strict", folder.path])
+        #expect(strict.status == 2 && strict.stdout.isEmpty)
+        let check = try CLITests().run(["check", "--hosts", folder.path])
+        #expect(check.stdout.contains("2^39"), "\(check.stdout)")
     }
 }
