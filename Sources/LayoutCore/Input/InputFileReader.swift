@@ -25,7 +25,8 @@ package enum InputFileReader {
                 throw InputError(source: path, message: "is \(status.st_size) bytes, larger than the input limit of \(limit) bytes (\(limit >> 20) MiB); no host profile or VM spec is that large")
             }
         case S_IFIFO:
-            break // A pipe or `<(…)`: read up to the limit.
+            // Opening a FIFO blocks until a writer comes; a caller that wants a pipe passes `-`.
+            throw InputError(source: path, message: "is a FIFO (named pipe), not a JSON file; use - for standard input")
         case S_IFDIR:
             throw InputError(source: path, message: "is a folder; expected a JSON file")
         case S_IFCHR:
