@@ -71,7 +71,7 @@ struct CheckCommand: ParsableCommand {
             options.allowLayoutChange = allowLayoutChange
             options.allowPartial = allowPartial
             report = try FleetCheck(options: options).run(profiles: profiles, shapes: shapes, baseline: old)
-            if let junit { try OutputFile.write(CheckJUnitReport.render(report), to: junit) }
+            if let junit { try OutputFile.write(CheckJUnitReport.render(report), to: junit, option: "--junit") }
         } catch {
             throw CommandFailure.from(error)
         }

@@ -52,7 +52,7 @@ struct LibvirtDomainOutput {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return try LibvirtDomainMerge.hotplugFiles(for: layout.guest).map { file in
             let path = URL(fileURLWithPath: folder).appendingPathComponent(file.name).path
-            try OutputFile.write(file.xml, to: path)
+            try OutputFile.write(file.xml, to: path, option: "--libvirt-hotplug-dir")
             return path
         }
     }

@@ -67,7 +67,7 @@ struct SolveCommand: ParsableCommand {
     var libvirtDomain: String?
     @Option(name: .customLong("libvirt-hotplug-dir"), help: ArgumentHelp("Write one virsh attach-device file per planned hot-add DIMM into this folder (--format libvirt).", valueName: "dir"))
     var libvirtHotplugDir: String?
-    @Option(name: [.short, .long], help: ArgumentHelp("Write the answer to this file (atomically) instead of standard output.", valueName: "file"))
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the answer to this file (a regular file is replaced atomically; a FIFO, device or /dev/fd/N is written to; - is standard output).", valueName: "file"))
     var output: String?
     @Flag(name: .customLong("strict-relaxable"), help: "Treat direct-relaxable regions as holes too (VFIO ignores them).")
     var strictRelaxable = false
@@ -112,7 +112,7 @@ struct SolveCommand: ParsableCommand {
                 if let libvirtHotplugDir { _ = try LibvirtDomainOutput.writeHotplugFiles(solution.layout, to: libvirtHotplugDir) }
             }
             if verbose { FileHandle.standardError.write(Data(statisticsLine(solution.statistics).utf8)) }
-            if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg) }
+            if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg, option: "--svg") }
             try OutputFile.write(text, to: output)
         } catch {
             // --svg also draws a failed solve: the hosts' holes, the conflicting ones in red.
@@ -140,7 +140,7 @@ struct SolveCommand: ParsableCommand {
         } else {
             response = SolveRequest.respond(toRequestAt: path) { request, solution, layout in
                 if verbose { FileHandle.standardError.write(Data(statisticsLine(solution.statistics).utf8)) }
-                if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: request.options.strictRelaxable)), to: svg) }
+                if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: request.options.strictRelaxable)), to: svg, option: "--svg") }
                 try OutputFile.write(layout, to: output)
             }
         }

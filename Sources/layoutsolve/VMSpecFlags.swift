@@ -24,12 +24,12 @@ struct VMSpecFlags {
         if let align = command.ramAlign { spec.ramAlign = try size(align, flag: "--ram-align") }
         if let model = command.cpuModel { spec.cpuModel = model }
         if let vendor = command.cpuVendor {
-            guard let parsed = CPUVendor(rawValue: vendor) else { throw flagError("--cpu-vendor", "expected intel or amd, found \"\(vendor)\"") }
+            guard let parsed = CPUVendor(rawValue: vendor) else { throw flagError("--cpu-vendor", "expected intel or amd, found \"\(clipped(vendor))\"") }
             spec.cpuVendor = parsed
         }
         if command.p2p { spec.p2p = true }
         if let qemu = command.qemu {
-            guard let version = QEMUVersion(qemu) else { throw flagError("--qemu", "expected a QEMU version such as 7.2, found \"\(qemu)\"") }
+            guard let version = QEMUVersion(qemu) else { throw flagError("--qemu", "expected a QEMU version such as 7.2, found \"\(clipped(qemu))\"") }
             spec.qemu = version
         }
         if let problem = VMSpecParser.validate(spec).first {
@@ -38,6 +38,7 @@ struct VMSpecFlags {
             if let vm = command.vm { throw InputError(source: InputLoader.sourceName(vm), path: "$.\(problem.member)", message: problem.message) }
             throw InputError(source: "flags", message: problem.message)
         }
+        try checkGranule(spec)
         return spec
     }
 
@@ -82,11 +83,24 @@ struct VMSpecFlags {
         }
         switch SizeSyntax.parse(text) {
         case .success(let value): return value
-        case .failure(.tooLarge): throw flagError(flag, "\(text) does not fit in 64 bits")
+        case .failure(.tooLarge): throw flagError(flag, "\(clipped(text)) does not fit in 64 bits")
         case .failure(.negative): throw flagError(flag, "must not be negative")
-        case .failure: throw flagError(flag, "expected a size such as 64G, 16384M or 0x100000000, found \"\(text)\"")
+        case .failure: throw flagError(flag, "expected a size such as 64G, 16384M or 0x100000000, found \"\(clipped(text))\"")
         }
     }
+
+    /// The solver's placement granule (PCPlanner/VirtPlanner `unit`), checked here so the message
+    /// names the file or the flag the RAM size came from rather than an anonymous "vm".
+    func checkGranule(_ spec: VMSpec) throws {
+        let unit = max(spec.ramAlign ?? 0, PCConstants.QEMU_VMALLOC_ALIGN)
+        guard spec.ram != 0, spec.ram % unit != 0 else { return }
+        let message = "ram \(ByteCount.format(spec.ram)) is not a multiple of the placement granule \(ByteCount.format(unit)) (2 MiB, or ram_align)"
+        if let vm = command.vm, command.ram == nil { throw InputError(source: vm, path: "$.ram", message: message) }
+        throw flagError("--ram", message)
+    }
+
+    /// At most 80 characters of a value, so a pasted megabyte is not echoed back.
+    func clipped(_ text: String) -> String { text.count <= 80 ? text : "\(text.prefix(77))… (\(text.count) characters)" }
 
     func flagError(_ flag: String, _ message: String) -> InputError { InputError(source: flag, message: message) }
 }

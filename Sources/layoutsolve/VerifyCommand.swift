@@ -58,7 +58,7 @@ struct VerifyCommand: ParsableCommand {
                 fits = FitCheck.check(layout: parsed, hosts: profiles, strictRelaxable: strictRelaxable)
                 if let svg {
                     let conflicts = LayoutVerifier.violations(of: parsed, on: profiles.filter { $0.arch == parsed.knobs.model.architecture }, strictRelaxable: strictRelaxable)
-                    try OutputFile.write(SVGMap.render(layout: parsed, hosts: profiles, options: SVGMap.Options(strictRelaxable: strictRelaxable, conflicts: conflicts)), to: svg)
+                    try OutputFile.write(SVGMap.render(layout: parsed, hosts: profiles, options: SVGMap.Options(strictRelaxable: strictRelaxable, conflicts: conflicts)), to: svg, option: "--svg")
                 }
             } else {
                 var vm = VMSpec(ram: 0, p2p: p2p)

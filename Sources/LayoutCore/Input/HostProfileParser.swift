@@ -17,7 +17,7 @@ package enum HostProfileParser {
             if schema == VMSpec.schema {
                 throw schemaReader.error("this is a VM spec (\(schema)), not a host profile; pass it with --vm")
             }
-            throw schemaReader.error("expected \"\(HostProfile.schema)\", found \"\(schema)\"")
+            throw schemaReader.error("expected \"\(HostProfile.schema)\", found \"\(quotedForMessage(schema))\"")
         }
         let nameReader = try object.required("name")
         let name = try nameReader.string()
@@ -28,7 +28,7 @@ package enum HostProfileParser {
         let archReader = try object.required("arch")
         let archText = try archReader.string()
         guard let arch = HostProfile.Architecture(rawValue: archText) else {
-            throw archReader.error("expected one of \(HostProfile.Architecture.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(archText)\"")
+            throw archReader.error("expected one of \(HostProfile.Architecture.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(quotedForMessage(archText))\"")
         }
 
         var cpu = try object.required("cpu").object()
@@ -95,7 +95,7 @@ package enum HostProfileParser {
         let typeReader = try object.required("type")
         let typeText = try typeReader.string()
         guard let type = ReservedType(rawValue: typeText) else {
-            throw typeReader.error("expected one of \(ReservedType.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(typeText)\"")
+            throw typeReader.error("expected one of \(ReservedType.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(quotedForMessage(typeText))\"")
         }
         let note = try object.optional("note")?.string()
         try object.finish(allowed: ["start", "end", "size", "type", "note"])
@@ -107,7 +107,7 @@ package enum HostProfileParser {
         let typeReader = try object.required("type")
         let typeText = try typeReader.string()
         guard typeText == ReservedType.swMSI.rawValue else {
-            throw typeReader.error("expected \"sw-msi\" (the only window a host lets software place), found \"\(typeText)\"")
+            throw typeReader.error("expected \"sw-msi\" (the only window a host lets software place), found \"\(quotedForMessage(typeText))\"")
         }
         let sizeReader = try object.required("size")
         let size = try sizeReader.quantity("a window size")

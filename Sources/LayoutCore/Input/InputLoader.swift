@@ -13,7 +13,7 @@ public enum InputLoader {
             if path == "-" { files.append(path); continue }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                errors.append(InputError(source: path, message: "no such file or folder"))
+                errors.append(InputError(source: path, message: InputFileReader.describeMissing(path)))
                 continue
             }
             if isDirectory.boolValue {
@@ -72,15 +72,7 @@ public enum InputLoader {
 
     /// The file's bytes; `-` is standard input.
     package static func readBytes(_ path: String) throws -> [UInt8] {
-        if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw InputError(source: path, message: "no such file")
-        }
-        if isDirectory.boolValue { throw InputError(source: path, message: "is a folder; expected a JSON file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(source: path, message: "cannot read this file (permissions?)")
-        }
-        return Array(data)
+        // Says what a path is when it is not a readable file, and bounds the size (InputFileReader).
+        try InputFileReader.read(path)
     }
 }

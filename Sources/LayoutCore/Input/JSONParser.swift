@@ -15,16 +15,32 @@ package struct JSONParser {
     private var index = 0
     private var line = 1
     private var depth = 0
+    /// False in the checking pass: values are parsed and dropped, so no tree is built.
+    private var building = true
+
+    /// Inputs larger than this are first checked without building a tree: a malformed 100 MB file
+    /// (a million objects broken at the end) is then refused in one pass at the memory of its bytes,
+    /// instead of after building gigabytes of values. Real profiles (2-5 KiB) skip the pass.
+    package static let checkFirstAbove = 4 << 20
 
     package static func parse(_ data: [UInt8]) throws(SyntaxError) -> JSONNode {
+        if data.count > checkFirstAbove {
+            var checker = JSONParser(bytes: data)
+            checker.building = false
+            _ = try checker.parseDocument()
+        }
         var parser = JSONParser(bytes: data)
-        parser.skipByteOrderMark()
-        parser.skipWhitespace()
-        guard parser.index < parser.bytes.count else { throw SyntaxError(line: 1, message: "the file is empty; expected a JSON object") }
-        let node = try parser.parseValue()
-        parser.skipWhitespace()
-        if parser.index < parser.bytes.count {
-            throw SyntaxError(line: parser.line, message: "unexpected \(parser.describeCurrent()) after the end of the JSON document")
+        return try parser.parseDocument()
+    }
+
+    private mutating func parseDocument() throws(SyntaxError) -> JSONNode {
+        skipByteOrderMark()
+        skipWhitespace()
+        guard index < bytes.count else { throw SyntaxError(line: 1, message: "the file is empty; expected a JSON object") }
+        let node = try parseValue()
+        skipWhitespace()
+        if index < bytes.count {
+            throw SyntaxError(line: line, message: "unexpected \(describeCurrent()) after the end of the JSON document")
         }
         return node
     }
@@ -105,7 +121,9 @@ package struct JSONParser {
                 throw SyntaxError(line: line, message: "unexpected \(describeCurrent()); expected ':' after \"\(key)\"")
             }
             index += 1
-            members.append((key, try parseValue()))
+            let value = try parseValue()
+            // The checking pass keeps only the keys, for the repeated-member check.
+            members.append((key, building ? value : JSONNode(value: .null, line: 0)))
             skipWhitespace()
             guard index < bytes.count else { throw SyntaxError(line: line, message: "unexpected end of file inside an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -122,7 +140,8 @@ package struct JSONParser {
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
         while true {
-            elements.append(try parseValue())
+            let element = try parseValue()
+            if building { elements.append(element) }
             skipWhitespace()
             guard index < bytes.count else { throw SyntaxError(line: line, message: "unexpected end of file inside an array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -74,7 +74,7 @@ package struct JSONReader {
         switch SizeSyntax.parse(text) {
         case .success(let value): return value
         case .failure(.negative): throw error("\(what) must not be negative, found \(node.value.kindName)")
-        case .failure(.tooLarge): throw error("\(what) \(text) does not fit in 64 bits (the address space ends at 0xffffffffffffffff)")
+        case .failure(.tooLarge): throw error("\(what) \(quotedForMessage(text)) does not fit in 64 bits (the address space ends at 0xffffffffffffffff)")
         case .failure(.empty), .failure(.notANumber):
             throw error("expected \(what) (\"0x…\", an integer, or a size such as \"16G\"), found \(node.value.kindName)")
         }

@@ -28,7 +28,8 @@ package indirect enum JSONValue: Sendable, Equatable {
         case .object: return "an object"
         case .array: return "an array"
         case .string(let text): return "the string \"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
-        case .number(let text): return "the number \(text)"
+        // At most 40 digits: a 100,000-digit number must not come back as a 100 KB message.
+        case .number(let text): return "the number \(text.count > 40 ? String(text.prefix(40)) + "… (\(text.count) characters)" : text)"
         case .bool(let value): return value ? "true" : "false"
         case .null: return "null"
         }

@@ -12,7 +12,7 @@ package enum VMSpecParser {
             if schema == HostProfile.schema {
                 throw schemaReader.error("this is a host profile (\(schema)), not a VM spec; pass it with --hosts")
             }
-            throw schemaReader.error("expected \"\(VMSpec.schema)\", found \"\(schema)\"")
+            throw schemaReader.error("expected \"\(VMSpec.schema)\", found \"\(quotedForMessage(schema))\"")
         }
         var spec = VMSpec(ram: 0)
         spec.name = try object.optional("name")?.string()
@@ -40,13 +40,13 @@ package enum VMSpecParser {
         spec.cpuModel = try object.optional("cpu_model")?.string() ?? "host"
         if let vendorReader = object.optional("cpu_vendor") {
             let text = try vendorReader.string()
-            guard let vendor = CPUVendor(rawValue: text) else { throw vendorReader.error("expected \"intel\" or \"amd\", found \"\(text)\"") }
+            guard let vendor = CPUVendor(rawValue: text) else { throw vendorReader.error("expected \"intel\" or \"amd\", found \"\(quotedForMessage(text))\"") }
             spec.cpuVendor = vendor
         }
         spec.p2p = try object.optional("p2p")?.bool() ?? false
         if let qemuReader = object.optional("qemu") {
             let text = try qemuReader.string()
-            guard let version = QEMUVersion(text) else { throw qemuReader.error("expected a QEMU version such as \"7.2\", found \"\(text)\"") }
+            guard let version = QEMUVersion(text) else { throw qemuReader.error("expected a QEMU version such as \"7.2\", found \"\(quotedForMessage(text))\"") }
             spec.qemu = version
         }
         let hotplugReader = object.optional("hotplug")
@@ -60,7 +60,7 @@ package enum VMSpecParser {
         if let viommuReader = object.optional("viommu") {
             let text = try viommuReader.string()
             guard let viommu = VIOMMU(rawValue: text) else {
-                throw viommuReader.error("expected one of \(VIOMMU.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
+                throw viommuReader.error("expected one of \(VIOMMU.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(quotedForMessage(text))\"")
             }
             spec.viommu = viommu
         }
