@@ -71,7 +71,7 @@ public struct FleetGenerator {
                 pick -= entry.weight
             }
             let name = "\(kind)-h\(String(format: "%05d", index))"
-            let text = profile(kind: kind, name: name, extraHoles: extraHolesPerHost, extraHolesBelow: extraHolesBelow).rendered()
+            let text = try profile(kind: kind, name: name, extraHoles: extraHolesPerHost, extraHolesBelow: extraHolesBelow).rendered()
             let path = (folder as NSString).appendingPathComponent("\(name).json")
             guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
                 throw GeneratorError(message: "cannot write \(path)")
@@ -84,8 +84,8 @@ public struct FleetGenerator {
     }
 
     /// One host's profile: the kind's template with this host's name and firmware regions.
-    mutating func profile(kind: String, name: String, extraHoles: Int, extraHolesBelow: UInt64) -> JSONOutput {
-        guard case .object(let members) = templates[kind]! else { preconditionFailure("template \(kind) is not an object") }
+    mutating func profile(kind: String, name: String, extraHoles: Int, extraHolesBelow: UInt64) throws -> JSONOutput {
+        guard let template = templates[kind], case .object(let members) = template else { throw GeneratorError(message: "no profile template \(kind) (an object) in the profiles folder") }
         let firmware = Int(random.next() % UInt64(Self.firmwareVersions))
         let intel = kind.hasPrefix("intel")
         var reserved: [JSONOutput] = []

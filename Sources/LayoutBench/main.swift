@@ -142,7 +142,8 @@ func runSuite(_ options: Options) {
         FileHandle.standardError.write(Data("[\(index + 1)/\(list.count)] \(bench.name) ...".utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["case", "--hosts", folders[bench.fleet.label]!, "--vm", vmFile, "--reps", "\(bench.repetitions)", "--time-limit", "\(options.timeLimit)"]
+        guard let folder = folders[bench.fleet.label] else { fail("no fleet folder for \(bench.fleet.label)") }
+        process.arguments = ["case", "--hosts", folder, "--vm", vmFile, "--reps", "\(bench.repetitions)", "--time-limit", "\(options.timeLimit)"]
         let output = Pipe()
         process.standardOutput = output
         do { try process.run() } catch { fail("cannot start a case: \(error)") }

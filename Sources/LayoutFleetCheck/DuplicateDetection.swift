@@ -48,7 +48,8 @@ package enum DuplicateDetection {
                 continue
             }
             let other = documents[earlier]
-            var a = profile, b = other.profile!
+            guard var b = other.profile else { continue }
+            var a = profile
             a.file = ""; b.file = ""
             if a == b {
                 findings.append(LintFinding(
@@ -64,32 +65,33 @@ package enum DuplicateDetection {
         // A profile with a count stands for a kind of host; the same kind twice under two names,
         // down to the source text and notes, counts those hosts twice. Per-host profiles (count 1)
         // that are alike are normal in a fleet and are only grouped below.
-        var firstByContent: [String: Int] = [:]
-        for index in used where documents[index].profile!.count > 1 {
-            let profile = documents[index].profile!
-            let key = contentKey(profile)
+        // `used` holds parsed documents only; pairing each with its profile keeps that typed.
+        let parsed: [(index: Int, profile: HostProfile)] = used.compactMap { index in documents[index].profile.map { (index, $0) } }
+        var firstByContent: [String: (index: Int, profile: HostProfile)] = [:]
+        for entry in parsed where entry.profile.count > 1 {
+            let key = contentKey(entry.profile)
             if let earlier = firstByContent[key] {
-                let other = documents[earlier]
                 findings.append(LintFinding(
-                    severity: .warning, code: "identical-profile", file: documents[index].file, line: documents[index].line(of: "$.name"), path: "$.name",
-                    message: "identical to \(other.profile!.name) (\(other.file)) except for the name, count included: the same kind of host listed twice counts its \(profile.count) hosts twice; keep one profile, or edit the copy"))
+                    severity: .warning, code: "identical-profile", file: documents[entry.index].file, line: documents[entry.index].line(of: "$.name"), path: "$.name",
+                    message: "identical to \(earlier.profile.name) (\(documents[earlier.index].file)) except for the name, count included: the same kind of host listed twice counts its \(entry.profile.count) hosts twice; keep one profile, or edit the copy"))
             } else {
-                firstByContent[key] = index
+                firstByContent[key] = entry
             }
         }
 
-        var groups: [String: [Int]] = [:]
+        var groups: [String: [(index: Int, profile: HostProfile)]] = [:]
         var order: [String] = []
-        for index in used {
-            let key = constraintKey(documents[index].profile!, strictRelaxable: strictRelaxable)
+        for entry in parsed {
+            let key = constraintKey(entry.profile, strictRelaxable: strictRelaxable)
             if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(index)
+            groups[key, default: []].append(entry)
         }
-        var distinct: [DistinctProfile] = order.map { key in
-            let members = groups[key]!.sorted { documents[$0].profile!.name < documents[$1].profile!.name }
-            var representative = documents[members[0]].profile!
-            representative.count = members.reduce(0) { $0 + documents[$1].profile!.count }
-            return DistinctProfile(representative: representative, members: members.map { documents[$0].profile! }, document: documents[members[0]])
+        var distinct: [DistinctProfile] = order.compactMap { key in
+            let members = (groups[key] ?? []).sorted { $0.profile.name < $1.profile.name }
+            guard let first = members.first else { return nil }
+            var representative = first.profile
+            representative.count = members.reduce(0) { $0 + $1.profile.count }
+            return DistinctProfile(representative: representative, members: members.map(\.profile), document: documents[first.index])
         }
         distinct.sort { $0.name < $1.name }
         return Result(findings: findings, used: used, distinct: distinct)

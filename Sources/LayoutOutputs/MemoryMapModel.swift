@@ -110,7 +110,7 @@ package struct MemoryMapModel {
             }
         }
         let blockedFrom = lanes.map { lane in lane.marks.filter { $0.range.last == .max && $0.kind != .relaxable }.map(\.range.start).min() }
-        if axisLast < .max, !blockedFrom.isEmpty, blockedFrom.allSatisfy({ $0 != nil && $0! <= axisLast + 1 }) {
+        if axisLast < .max, !blockedFrom.isEmpty, blockedFrom.allSatisfy({ $0.map { $0 <= axisLast + 1 } ?? false }) {
             everyHostBlockedFrom = axisLast + 1
         } else {
             everyHostBlockedFrom = nil

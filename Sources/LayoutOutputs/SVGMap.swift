@@ -86,18 +86,18 @@ package struct SVGMapDrawing {
 
     /// The y of a boundary address; ranges reaching past the axis are clipped to its bottom.
     package func y(_ address: UInt64, tops: [Int]) -> Int {
-        if address > model.axisLast { return tops.last! }
+        if address > model.axisLast { return (tops.last ?? Self.mapTop) }
         let index = model.stretches.lastIndex { $0.range.start <= address } ?? 0
         return tops[index]
     }
 
     package func span(_ range: AddressRange, tops: [Int]) -> (top: Int, bottom: Int) {
-        (y(range.start, tops: tops), range.last >= model.axisLast ? tops.last! : y(range.last + 1, tops: tops))
+        (y(range.start, tops: tops), range.last >= model.axisLast ? (tops.last ?? Self.mapTop) : y(range.last + 1, tops: tops))
     }
 
     package mutating func svg() -> String {
         let tops = tops
-        let mapBottom = tops.last!
+        let mapBottom = (tops.last ?? Self.mapTop)
         let legendTop = mapBottom + (model.everyHostBlockedFrom == nil ? 24 : 44)
         let conflictLines = model.violations.reduce(0) { $0 + Self.wrap("conflict: \($1)", columns: (width - 2 * Self.margin) / 7).count }
         let height = legendTop + 60 + 16 * conflictLines + 4 * model.violations.count + Self.margin
@@ -165,7 +165,7 @@ package struct SVGMapDrawing {
             let size = stretch.range.size.map(ByteCount.format) ?? "16 EiB"
             canvas.text(stretch.isEmpty ? "≈ " + size : size, x: Self.sizeRight, y: middle + 4, [("text-anchor", "end"), ("font-size", "10"), ("fill", "#777777")])
         }
-        canvas.element("line", [("x1", "\(Self.addressRight + 4)"), ("y1", "\(tops.last!)"), ("x2", "\(right)"), ("y2", "\(tops.last!)"), ("stroke", "#bdbdbd")])
+        canvas.element("line", [("x1", "\(Self.addressRight + 4)"), ("y1", "\((tops.last ?? Self.mapTop))"), ("x2", "\(right)"), ("y2", "\((tops.last ?? Self.mapTop))"), ("stroke", "#bdbdbd")])
         canvas.close("g")
     }
 
@@ -179,7 +179,7 @@ package struct SVGMapDrawing {
         let layout = model.layout
         laneHeader(title: "guest: \(layout.machineType)", subtitle: "\(ByteCount.format(layout.vm.ram)) RAM, \(Self.widthName(layout)) \(layout.physBits)" + (layout.cpuVendor.map { ", \($0.rawValue)" } ?? ""),
                    x: Self.guestX, width: Self.guestWidth, alarm: !model.conflictedRegions.isEmpty)
-        canvas.element("rect", [("x", "\(Self.guestX)"), ("y", "\(Self.mapTop)"), ("width", "\(Self.guestWidth)"), ("height", "\(tops.last! - Self.mapTop)"), ("fill", "none"), ("stroke", "#bdbdbd")])
+        canvas.element("rect", [("x", "\(Self.guestX)"), ("y", "\(Self.mapTop)"), ("width", "\(Self.guestWidth)"), ("height", "\((tops.last ?? Self.mapTop) - Self.mapTop)"), ("fill", "none"), ("stroke", "#bdbdbd")])
         let ordered = layout.regions.sorted { (model.nesting(of: $0), $0.range.start, $0.range.last) < (model.nesting(of: $1), $1.range.start, $1.range.last) }
         for region in ordered {
             let nesting = model.nesting(of: region)
@@ -217,7 +217,7 @@ package struct SVGMapDrawing {
     package mutating func hostLane(_ lane: MemoryMapModel.Lane, x: Int, tops: [Int]) {
         laneHeader(title: lane.title, subtitle: lane.subtitle, x: x, width: Self.hostWidth, alarm: !lane.violations.isEmpty)
         canvas.open("g", [("class", "host"), ("data-hosts", lane.hosts.map(\.name).joined(separator: " "))])
-        canvas.element("rect", [("x", "\(x)"), ("y", "\(Self.mapTop)"), ("width", "\(Self.hostWidth)"), ("height", "\(tops.last! - Self.mapTop)"), ("fill", "#ffffff"), ("stroke", "#bdbdbd")])
+        canvas.element("rect", [("x", "\(x)"), ("y", "\(Self.mapTop)"), ("width", "\(Self.hostWidth)"), ("height", "\((tops.last ?? Self.mapTop) - Self.mapTop)"), ("fill", "#ffffff"), ("stroke", "#bdbdbd")])
         // The guest's DMA targets, repeated as pale bands: a hole must never lie on one.
         for target in AddressSet(model.layout.dmaTargets.map(\.range)).ranges {
             let (top, bottom) = span(target, tops: tops)

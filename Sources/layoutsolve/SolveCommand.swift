@@ -8,6 +8,14 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     case auto, always, never
+
+    var terminalChoice: TerminalColor.Choice {
+        switch self {
+        case .auto: return .auto
+        case .always: return .always
+        case .never: return .never
+        }
+    }
 }
 
 struct SolveCommand: ParsableCommand {
@@ -102,7 +110,7 @@ struct SolveCommand: ParsableCommand {
             switch format ?? (domain != nil ? .libvirt : .text) {
             case .text:
                 let colored = output == nil && TerminalColor.enabled(
-                    TerminalColor.Choice(rawValue: color.rawValue)!, environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) == 1)
+                    color.terminalChoice, environment: ProcessInfo.processInfo.environment, isTerminal: isatty(STDOUT_FILENO) == 1)
                 let width = TerminalWidth.columns(environment: ProcessInfo.processInfo.environment, isTerminal: output == nil && isatty(STDOUT_FILENO) == 1)
                 text = TextReport.render(solution, qemuOptions: qemuOptions, map: ASCIIMap.Options(color: colored, strictRelaxable: strictRelaxable, width: width))
             case .json: text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()

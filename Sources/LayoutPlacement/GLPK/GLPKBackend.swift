@@ -175,7 +175,7 @@ package enum GLPKBackend {
 
     /// GLPK prints its error as several lines; one line reads better inside a Swift error.
     private static func message(_ text: [CChar]) -> String {
-        let decoded = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let decoded = text.withUnsafeBufferPointer { buffer in buffer.baseAddress.map { String(cString: $0) } ?? "" }
         return decoded.split(whereSeparator: \.isNewline)
             .map { $0.drop(while: \.isWhitespace) }
             .filter { !$0.allSatisfy(\.isWhitespace) }
