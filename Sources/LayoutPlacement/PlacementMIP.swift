@@ -174,7 +174,7 @@ package struct PlacementMIP {
         }
 
         // Programmable windows: at least one candidate per window is clear of guest RAM. RAM fills
-        // each region from its fixed start, so "clear" bounds that region's fill (GLPKNumerics.md).
+        // each region from its fixed start, so "clear" bounds that region's fill (PlacementRules.md).
         for (windowIndex, window) in input.windows.enumerated() {
             var choices: [Int] = []
             for (candidateIndex, candidate) in window.candidates.enumerated() {
