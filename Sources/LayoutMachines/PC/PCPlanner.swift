@@ -138,8 +138,7 @@ package struct PCPlanner: MachinePlanner {
         // leaves, or at the latest after its gap.
         let block = scenario.block.granule
         let deviceMemoryBound = (try? max(aboveGapEnd, aboveStart).alignedUp(Sizes.gib)) ?? .max
-        let room = roomAfterAboveRAM(aboveStart: aboveStart, ceiling: ramCeiling, block: block)
-        let gaps = (room.map { [$0] } ?? []) + dimmGaps(from: deviceMemoryBound, below: ramCeiling, block: block).filter { gap in room.map { !$0.gap.overlaps(gap.gap) } ?? true }
+        let gaps = memoryDeviceGaps(aboveStart: aboveStart, deviceMemoryBound: deviceMemoryBound, ceiling: ramCeiling, block: block)
         var input = PlacementInput(scenario: scenario, unit: unit, dimmUnit: block, totalRAM: spec.ram, lowMin: lowMin, lowMax: lowMax, aboveCapacity: aboveCapacity, gaps: gaps)
         input.planned = spec.plannedDIMMSizes
         input.coldDIMMSlots = C.ACPI_MAX_RAM_SLOTS - spec.slots - input.planned.count

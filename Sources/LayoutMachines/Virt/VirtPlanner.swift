@@ -49,8 +49,7 @@ package struct VirtPlanner: MachinePlanner {
         let capacity = ramEnd > C.VIRT_MEM_BASE ? (ramEnd - C.VIRT_MEM_BASE).alignedDown(unit) : 0
         let deviceMemoryBound = (try? ramEnd.alignedUp(Sizes.gib)) ?? .max
         let block = scenario.block.granule
-        let room = roomAfterAboveRAM(aboveStart: C.VIRT_MEM_BASE, ceiling: ramCeiling, block: block)
-        let gaps = (room.map { [$0] } ?? []) + dimmGaps(from: deviceMemoryBound, below: ramCeiling, block: block).filter { gap in room.map { !$0.gap.overlaps(gap.gap) } ?? true }
+        let gaps = memoryDeviceGaps(aboveStart: C.VIRT_MEM_BASE, deviceMemoryBound: deviceMemoryBound, ceiling: ramCeiling, block: block)
         var input = PlacementInput(
             scenario: scenario, unit: unit, dimmUnit: block, totalRAM: spec.ram, lowMin: 0, lowMax: 0, hasLowRAM: false,
             aboveCapacity: capacity, gaps: gaps)

@@ -80,6 +80,14 @@ extension MachinePlanner {
         return DIMMGap(gap: AddressRange(spanning: aboveStart, gapEnd - 1), start: start, capacity: end - start, followsAboveRAM: true)
     }
 
+    /// Where DIMMs can go: the room after the RAM above the first hole (first, when it holds a
+    /// block), then every free gap from `deviceMemoryBound` up to `ceiling` that is not that room.
+    package func memoryDeviceGaps(aboveStart: UInt64, deviceMemoryBound: UInt64, ceiling: UInt64, block: UInt64) -> [DIMMGap] {
+        let room = roomAfterAboveRAM(aboveStart: aboveStart, ceiling: ceiling, block: block)
+        let later = dimmGaps(from: deviceMemoryBound, below: ceiling, block: block).filter { gap in room.map { !$0.gap.overlaps(gap.gap) } ?? true }
+        return (room.map { [$0] } ?? []) + later
+    }
+
     /// Addresses for the MIP's DIMMs: in each gap the cold DIMM first, then the planned DIMMs the
     /// MIP put there in plan order, from the gap's start (or where device memory starts, if later).
     /// - Returns: the cold DIMMs by address, and the planned ones in plan order.
