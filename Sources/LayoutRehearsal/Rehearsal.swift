@@ -200,27 +200,16 @@ package enum Rehearsal {
         for (i, job) in jobs.enumerated() {
             var arguments = InnerArguments.adapt(job.innerArguments)
             var commands = job.hotAdd
-            if !job.assignDevice {
-                text += "@job \(i + 1)\n"
-                for a in arguments + (InnerArguments.isQ35(arguments) ? ["-device", "pcie-root-port,id=rehearsal-rp,chassis=254"] : []) {
-                    guard !a.contains("\n") else { throw RehearsalError.badArgument("an inner argument holds a newline: \(a)") }
-                    text += "@arg \(a)\n"
-                }
-                for c in commands {
-                    guard !c.contains("\n") else { throw RehearsalError.badArgument("a QMP command holds a newline: \(c)") }
-                    text += "@qmp \(c)\n"
-                }
-                text += "@end\n"
-                continue
-            }
             var device: [String: String] = ["driver": "vfio-pci", "host": "@BDF@", "id": "rehearsal-vfio"]
             if InnerArguments.isQ35(arguments) {
                 // q35's root bus takes no hotplug ("Bus 'pcie.0' does not support hotplugging").
                 arguments += ["-device", "pcie-root-port,id=rehearsal-rp,chassis=254"]
                 device["bus"] = "rehearsal-rp"
             }
-            let add = try JSONSerialization.data(withJSONObject: ["execute": "device_add", "arguments": device], options: [.sortedKeys])
-            commands.append(String(decoding: add, as: UTF8.self))
+            if job.assignDevice {
+                let add = try JSONSerialization.data(withJSONObject: ["execute": "device_add", "arguments": device], options: [.sortedKeys])
+                commands.append(String(decoding: add, as: UTF8.self))
+            }
             text += "@job \(i + 1)\n"
             for a in arguments {
                 guard !a.contains("\n") else { throw RehearsalError.badArgument("an inner argument holds a newline: \(a)") }
