@@ -58,6 +58,7 @@ extension MachinePlanner {
                 return .failure(.init(message: "\(scenario): a planned hot-add DIMM of \(ByteCount.format(size)) is not a whole number of \(ByteCount.format(input.dimmUnit)) memory blocks (\(scenario.block.summary))", hosts: [], holes: [], family: .memoryBlock))
             }
             input.windows = WindowRoom.candidates(fleet: fleet, input: input)
+            input.gaps = WindowRoom.gapsAfterWindows(input.gaps, windows: input.windows, block: input.dimmUnit)
             let started = Date()
             let mip = PlacementMIP(input: input, options: mipOptions(options), backend: options.backend, deadline: deadline)
             var mipStatistics = PlacementMIP.Statistics()

@@ -151,9 +151,10 @@ package struct PlacementMIP {
             model.addConstraint("fit\(gapIndex)", used(gapIndex), upper: Double(input.gaps[gapIndex].capacity / block))
         }
 
-        // The room after the above RAM: its DIMMs start at `dev` (in steps of 1 GiB or the block),
-        // at or after QEMU's device-memory base, the 1 GiB boundary after the above RAM.
-        let step = max(Sizes.gib, block)
+        // The room after the above RAM: its DIMMs start at `dev` (in blocks), at or after QEMU's
+        // device-memory base `base`, the 1 GiB boundary after the above RAM. Later than the base
+        // only to leave a window below them, so `dev` comes in blocks, not in GiB.
+        let step = block
         var dev: Int?
         var occupied: Int?
         var devLimit: UInt64 = 0
@@ -161,10 +162,14 @@ package struct PlacementMIP {
             let room = input.gaps[roomIndex]
             // Bounded by the room itself, so no coefficient grows past the room's size in blocks
             // (GLPKNumerics.md: big-M coefficients above about 2^26 let answers slip).
-            devLimit = room.end / step + 1
+            // At least the block holding QEMU's base, which the above RAM may push to the GiB
+            // boundary past the room's end.
+            devLimit = (room.end / Sizes.gib + 1) * Sizes.gib / step + 1
             let start = model.addVariable("dev", kind: .integer, lower: Double(input.scenario.aboveStart / step), upper: Double(devLimit))
             let taken = model.addVariable("occupied", kind: .binary, lower: 0, upper: 1)
-            model.addConstraint("dev-base", [(start, Double(step / unit)), (above, -1)], lower: Double(input.scenario.aboveStart / unit))
+            let base = model.addVariable("dev-base", kind: .integer, lower: Double(input.scenario.aboveStart / Sizes.gib), upper: Double(room.end / Sizes.gib + 1))
+            model.addConstraint("dev-base", [(base, Double(Sizes.gib / unit)), (above, -1)], lower: Double(input.scenario.aboveStart / unit))
+            model.addConstraint("dev-after-base", [(start, Double(step / unit)), (base, -Double(Sizes.gib / unit))], lower: 0)
             let big = Double(devLimit * (step / block))
             model.addConstraint("dev-fit", [(start, Double(step / block)), (taken, big)] + used(roomIndex), upper: Double(room.end / block) + big)
             let most = Double(room.capacity / block)
@@ -175,6 +180,7 @@ package struct PlacementMIP {
 
         // Programmable windows: at least one candidate per window is clear of guest RAM. RAM fills
         // each region from its fixed start, so "clear" bounds that region's fill (PlacementRules.md).
+        var seats: [WindowSeat: [Int]] = [:]
         for (windowIndex, window) in input.windows.enumerated() {
             var choices: [Int] = []
             for (candidateIndex, candidate) in window.candidates.enumerated() {
@@ -184,6 +190,7 @@ package struct PlacementMIP {
                 for variant in intersectsRoom ? [0, 1] : [0] {
                     let choice = model.addVariable("room\(windowIndex)-\(candidateIndex)-\(variant)", kind: .binary, lower: 0, upper: 1)
                     choices.append(choice)
+                    seats[WindowSeat(window: windowIndex, candidate: candidateIndex), default: []].append(choice)
                     if input.hasLowRAM, startsAfter < input.lowMax {
                         let most = startsAfter / unit
                         model.addConstraint("w-low", [(low, 1), (choice, Double(lowMax))], upper: Double(most + lowMax))
@@ -205,7 +212,7 @@ package struct PlacementMIP {
                             model.addConstraint("w-after", [(dev, Double(step / block)), (choice, big), (occupied, big)] + used(roomIndex), upper: Double(startsAfter / block) + 2 * big)
                         } else if endsAt <= input.gaps[roomIndex].end {
                             // Before them: the room's DIMMs begin at or after the window's end.
-                            let end = (endsAt + step - 1) / step
+                            let end = endsAt / step + (endsAt % step == 0 ? 0 : 1)
                             model.addConstraint("w-before", [(dev, 1), (choice, -Double(end))], lower: 0)
                         } else {
                             // A window reaching past the room leaves no room for DIMMs after it.
@@ -216,6 +223,15 @@ package struct PlacementMIP {
             }
             guard !choices.isEmpty else { return .infeasible }
             model.addConstraint("window\(windowIndex)", choices.map { ($0, 1.0) }, lower: 1)
+        }
+        // The part of a gap after a window candidate holds DIMMs only with the window there.
+        for (gapIndex, gap) in input.gaps.enumerated() {
+            guard let seat = gap.afterWindow else { continue }
+            let chosen = (seats[seat] ?? []).map { ($0, -1.0) }
+            model.addConstraint("after-window\(gapIndex)", [(use[gapIndex], 1)] + chosen, upper: 0)
+            for row in at {
+                if let variable = row[gapIndex] { model.addConstraint("after-window-planned\(gapIndex)", [(variable, 1)] + chosen, upper: 0) }
+            }
         }
 
         // The highest gap any DIMM, cold or planned, uses.

@@ -33,6 +33,14 @@ struct NoTrapLibraryTests {
         #expect(throws: InputError.self) { _ = try Solver.solve(hosts: [host(programmable: [window])], vm: VMSpec(ram: 4 * gib)) }
     }
 
+    /// Found by the exhaustive judge: q35 with max-ram-below-4g above a smaller guest's RAM trapped
+    /// on `ram - lowmem`; QEMU computes it in uint64_t, wraps, and warns, and so does the model.
+    @Test func q35LowLimitAboveTheRAMWarnsAsQEMUDoes() throws {
+        let derived = try PCMachineModel.derive(PCMachineKnobs(chipset: .q35, ramSize: gib, maxRamBelow4G: 1536 << 20, physBits: 46, vendor: .intel))
+        #expect(derived.below4GSize == gib && derived.above4GSize == 0)
+        #expect(derived.warnings.count == 1 && derived.warnings[0].contains("possibly poor performance"))
+    }
+
     @Test func pcDerivationAtTheIOAPICThrowsQEMURejection() throws {
         for ram: UInt64 in [0xfec0_0000, 0xff00_0000] {
             #expect(throws: QEMURejection.self) {

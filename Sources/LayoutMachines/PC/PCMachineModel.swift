@@ -113,7 +113,9 @@ package enum PCMachineModel {
             let limit = maxRamBelow4G == 0 ? 4 * Sizes.gib : maxRamBelow4G
             if lowmem > limit {
                 lowmem = limit
-                if ram - lowmem > lowmem && lowmem % Sizes.gib != 0 {
+                // QEMU subtracts in ram_addr_t (uint64_t): for a guest smaller than the limit the
+                // difference wraps and the warning prints too, so this wraps on purpose.
+                if ram &- lowmem > lowmem && lowmem % Sizes.gib != 0 {
                     warnings.append("There is possibly poor performance as the ram size (\(Hex.format(ram))) is more then twice the size of max-ram-below-4g (\(lowmem)) and max-ram-below-4g is not a multiple of 1G.")
                 }
             }

@@ -35,12 +35,16 @@ package struct DIMMGap: Equatable {
     /// The free room after the RAM above the first hole (above-4G RAM; virt's RAM): device memory
     /// starts at the 1 GiB boundary after that RAM, so where DIMMs here begin is the model's choice.
     package var followsAboveRAM = false
+    /// Set for the part of a gap after one window candidate (`WindowRoom.gapsAfterWindows`): DIMMs
+    /// go here only when the model puts that window there, before them.
+    package var afterWindow: WindowSeat? = nil
 
-    package init(gap: AddressRange, start: UInt64, capacity: UInt64, followsAboveRAM: Bool = false) {
+    package init(gap: AddressRange, start: UInt64, capacity: UInt64, followsAboveRAM: Bool = false, afterWindow: WindowSeat? = nil) {
         self.gap = gap
         self.start = start
         self.capacity = capacity
         self.followsAboveRAM = followsAboveRAM
+        self.afterWindow = afterWindow
     }
 
     /// The aligned end (exclusive) of the room.
@@ -49,6 +53,18 @@ package struct DIMMGap: Equatable {
 
 /// Where one host's programmable window may go so that the layout leaves it room: each candidate
 /// is clear of that host's own holes; the model keeps guest RAM out of at least one of them.
+/// One candidate place of one programmable window: indices into `PlacementInput.windows` and its
+/// `candidates`.
+package struct WindowSeat: Equatable, Hashable {
+    package var window: Int
+    package var candidate: Int
+
+    package init(window: Int, candidate: Int) {
+        self.window = window
+        self.candidate = candidate
+    }
+}
+
 package struct WindowCandidates: Equatable {
     package var host: String
     package var path: String
