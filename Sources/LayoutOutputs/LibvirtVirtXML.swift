@@ -16,7 +16,8 @@ import LayoutPlacement
 ///   only when firmware is loaded AND ACPI is on (hw/arm/virt.c machvirt_init); libvirt writes
 ///   `-no-acpi` for aarch64 unless `<acpi/>` is given.
 ///
-/// Not expressed: `<maxphysaddr>` (libvirt 9.0 writes it for x86 only; the IPA width on Arm is the
+/// Not expressed: `<maxphysaddr>` (libvirt 9.0 refuses it for aarch64: "CPU maximum physical address
+/// bits specification is not supported for 'aarch64' architecture"; the IPA width on Arm is the
 /// host's limit under KVM, chosen by QEMU from the map's top, hw/arm/virt.c virt_kvm_type) and
 /// `pcihole64` (x86 host bridges only). The 8.0+ `highmem-redists/ecam/mmio=off` and the 10.0+
 /// `highmem-mmio-size` have no libvirt 9.0 element: they go to `<qemu:commandline>` as a second
