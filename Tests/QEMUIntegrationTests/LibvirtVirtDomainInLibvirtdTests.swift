@@ -23,6 +23,8 @@ struct LibvirtVirtDomainInLibvirtdTests {
             return
         }
         let missing = ["qemu-system-aarch64", "/usr/share/qemu/firmware/60-edk2-aarch64.json"].filter { QEMUProcess.find($0) == nil && !FileManager.default.fileExists(atPath: $0) }
+        // Missing locally: skipped; under CI: a failure.
+        guard missing.isEmpty || QEMUProcess.isCI() else { print("skipped: not installed: \(missing) (bash .ci/install-deps)"); return }
         try #require(missing.isEmpty, "not installed: \(missing) (qemu-system-arm, qemu-efi-aarch64: bash .ci/install-deps)")
 
         let domainXML = try String(contentsOf: Self.fixture, encoding: .utf8)
