@@ -55,6 +55,9 @@ struct LibvirtVirtXMLTests {
         // virt-7.2 with no 8.0+ knob: nothing for <qemu:commandline>, the domain is not tainted.
         #expect(try values(xml, "//*[local-name()='commandline']").isEmpty)
         #expect(!xml.contains("custom-argv"))
+        // GIC version 4 is not in libvirt 9.0's schema (domaincommon.rng), hence refused above 3.
+        let (gic4, _) = try LibvirtXMLTests.virtXMLValidate(xml.replacingOccurrences(of: "<gic version='3'/>", with: "<gic version='4'/>"))
+        #expect(gic4 != 0)
 
         let (status, output) = try LibvirtXMLTests.virtXMLValidate(xml)
         #expect(status == 0, "virt-xml-validate rejected:\n\(xml)\n\(output)")
@@ -88,6 +91,20 @@ struct LibvirtVirtXMLTests {
         // verify reads the merged -machine back as the same knob.
         let (read, _) = try LibvirtDomainReader.read(xml, source: "test")
         #expect(read.machineProperties["highmem-mmio"] == "off")
+    }
+
+    /// 2 MiB hugepages: <memoryBacking> and each DIMM's page size, read back as the DIMM's align.
+    @Test func hugepageBackedArmDomainValidatesAndReadsBack() throws {
+        var vm = try InputLoader.loadVM(path: Fixture.path("Examples/vm/arm-8g.json"))
+        vm.ramAlign = 2 << 20
+        let layout = try solve(Self.armFleet, vm).layout.guest
+        let xml = try LibvirtXML.document(for: layout, options: .init(vcpus: 2))
+        #expect(try values(xml, "/domain/memoryBacking/hugepages/page/@size") == ["2048"])
+        #expect(try values(xml, "/domain/devices/memory/source/pagesize") == (try virtKnobs(layout)).dimms.map { _ in "2048" })
+        let (status, output) = try LibvirtXMLTests.virtXMLValidate(xml)
+        #expect(status == 0, "virt-xml-validate rejected:\n\(xml)\n\(output)")
+        let (read, _) = try LibvirtDomainReader.read(xml, source: "test")
+        #expect(read.backends.allSatisfy { $0.align == 2 << 20 } && !read.backends.isEmpty)
     }
 
     @Test func cpuModelsAndGICVersionsLibvirtCannotSayAreRefused() throws {
