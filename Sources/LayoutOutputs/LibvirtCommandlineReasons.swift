@@ -18,6 +18,10 @@ package enum LibvirtCommandlineReasons {
         switch option {
         case "-machine" where value.hasPrefix("max-ram-below-4g="):
             return "libvirt has no element for max-ram-below-4g (QEMU merges this -machine into libvirt's own)"
+        case "-machine" where value.hasPrefix("highmem-mmio-size="):
+            return "libvirt 9.0 has no element for virt's highmem-mmio-size (QEMU 10.0+; QEMU merges this -machine into libvirt's own)"
+        case "-machine" where value.hasPrefix("highmem-"):
+            return "libvirt 9.0 has no element for virt's highmem-redists/ecam/mmio switches (QEMU 8.0+; QEMU merges this -machine into libvirt's own)"
         case "-global" where value.hasPrefix("x86_64-cpu.host-phys-bits="):
             return "libvirt's maxphysaddr mode='emulate' adds phys-bits= but host-passthrough also turns on host-phys-bits, which would replace it with each host's width"
         case "-global" where value.hasPrefix("x86_64-cpu.vendor="):

@@ -54,13 +54,17 @@ public enum LibvirtDomainMerge {
             throw InputError(source: source, path: "/domain/os/type", message: "the domain has no <os><type>")
         }
         let arch = type.attribute(forName: "arch")?.stringValue ?? "x86_64"
-        guard arch == "x86_64" else {
-            throw InputError(source: source, path: "/domain/os/type/@arch", message: "arch \(arch): merging is written for x86_64 q35/pc domains")
+        guard arch == "x86_64" || arch == "aarch64" else {
+            throw InputError(source: source, path: "/domain/os/type/@arch", message: "arch \(arch): merging is written for x86_64 q35/pc and aarch64 virt domains")
         }
         guard let machineType = type.attribute(forName: "machine")?.stringValue else {
             throw InputError(source: source, path: "/domain/os/type/@machine", message: "the domain names no machine type; virsh dumpxml always does")
         }
         let (machine, qemu) = try machineVersion(machineType, source: source)
+        guard (arch == "aarch64") == (machine == .virt) else {
+            throw InputError(source: source, path: "/domain/os/type/@arch", message: "arch \(arch) with machine type \(machineType): virt is the aarch64 machine, q35 and pc the x86_64 ones")
+        }
+        if machine == .virt { try LibvirtVirtDomain.checkMergeable(root, source: source) }
         var cpuModel: String?
         if let cpu = root.elements(forName: "cpu").first {
             switch cpu.attribute(forName: "mode")?.stringValue ?? "custom" {
@@ -76,16 +80,16 @@ public enum LibvirtDomainMerge {
     /// `pc-q35-7.2` -> (q35, 7.2); `pc-i440fx-6.2` -> (pc, 6.2).
     package static func machineVersion(_ machineType: String, source: String) throws -> (MachineKind, QEMUVersion) {
         let path = "/domain/os/type/@machine"
-        for (prefix, kind) in [("pc-q35-", "q35"), ("pc-i440fx-", "pc")] where machineType.hasPrefix(prefix) {
+        for (prefix, kind) in [("pc-q35-", "q35"), ("pc-i440fx-", "pc"), ("virt-", "virt")] where machineType.hasPrefix(prefix) {
             guard let version = QEMUVersion(String(machineType.dropFirst(prefix.count))) else {
                 throw InputError(source: source, path: path, message: "machine type \(machineType) is not an upstream versioned type (a distribution's type has compatibility properties layoutsolve does not know); the layout cannot be guaranteed for it")
             }
             return (MachineKind(rawValue: kind), version)
         }
-        if machineType == "q35" || machineType == "pc" {
+        if machineType == "q35" || machineType == "pc" || machineType == "virt" {
             throw InputError(source: source, path: path, message: "machine type \(machineType) is an alias whose version changes with QEMU; define the domain first (libvirt expands it) and merge into virsh dumpxml's output")
         }
-        throw InputError(source: source, path: path, message: "machine type \(machineType): merging is written for pc-q35-X.Y and pc-i440fx-X.Y")
+        throw InputError(source: source, path: path, message: "machine type \(machineType): merging is written for pc-q35-X.Y, pc-i440fx-X.Y and virt-X.Y")
     }
 
     /// The whole domain with the layout merged in, ending in a newline.
@@ -131,6 +135,9 @@ public enum LibvirtDomainMerge {
                 root.insertChild(merged, at: index)
             }
         }
+
+        // virt: the layout's GIC version and, when it has DIMMs, ACPI (LibvirtVirtDomain).
+        try LibvirtVirtDomain.mergeFeatures(from: ours, into: root, source: source)
 
         // Devices: drop the domain's memory devices (the layout places all of them), add ours; set
         // the root controller's pcihole64.
@@ -192,9 +199,16 @@ public enum LibvirtDomainMerge {
 
     /// One `virsh attach-device` file per planned hot-add DIMM, named after the DIMM.
     package static func hotplugFiles(for layout: GuestLayout) throws -> [(name: String, xml: String)] {
-        guard let knobs = layout.knobs.pc else { return [] }
+        let placed: Int, plan: [DIMM]
+        if let knobs = layout.knobs.pc {
+            (placed, plan) = (knobs.dimms.count, knobs.hotplugPlan)
+        } else if let knobs = layout.knobs.virt {
+            (placed, plan) = (knobs.dimms.count, knobs.hotplugPlan)
+        } else {
+            return []
+        }
         var files: [(String, String)] = []
-        for (index, dimm) in knobs.hotplugPlan.enumerated() {
+        for (index, dimm) in plan.enumerated() {
             var xml = XMLLines()
             xml.comment("layoutsolve: planned hot-add \(dimm.id), \(ByteCount.format(dimm.size)) at \(Hex.format(dimm.address)). virsh attach-device DOMAIN THIS-FILE --live (add --config to keep it)")
             xml.open("memory", [("model", "dimm")])
@@ -207,7 +221,7 @@ public enum LibvirtDomainMerge {
             xml.element("size", [("unit", "KiB")], text: try LibvirtXML.kib(dimm.size, "DIMM size"))
             xml.element("node", text: "0")
             xml.close("target")
-            xml.element("address", [("type", "dimm"), ("slot", String(knobs.dimms.count + index)), ("base", Hex.format(dimm.address))])
+            xml.element("address", [("type", "dimm"), ("slot", String(placed + index)), ("base", Hex.format(dimm.address))])
             xml.close("memory")
             let safe = String(dimm.id.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
             files.append(("\(String(format: "%02d", index))-\(safe).xml", xml.text))

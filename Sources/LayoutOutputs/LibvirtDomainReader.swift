@@ -24,10 +24,13 @@ public enum LibvirtDomainReader {
               let machineType = osType.attribute(forName: "machine")?.stringValue else {
             throw InputError(source: source, path: "/domain/os/type/@machine", message: "the domain names no machine type; virsh dumpxml always does")
         }
-        argv += ["-machine", machineType]
+        // aarch64 virt: <features><gic> is -machine gic-version=; without <acpi/> libvirt writes
+        // -no-acpi and QEMU then has no ACPI GED for DIMMs (LibvirtVirtDomain).
+        let virt = osType.attribute(forName: "arch")?.stringValue == "aarch64" ? try LibvirtVirtDomain.machineProperties(root, source: source) : nil
+        argv += ["-machine", machineType + (virt?.properties ?? "")]
         let os = root.elements(forName: "os").first
         // UEFI: libvirt maps the loader as pflash (or -bios for type='rom'); on virt the ACPI GED depends on it.
-        if os?.attribute(forName: "firmware")?.stringValue == "efi" || !(os?.elements(forName: "loader").isEmpty ?? true) {
+        if os?.attribute(forName: "firmware")?.stringValue == "efi" || !(os?.elements(forName: "loader").isEmpty ?? true), virt?.gedPossible ?? true {
             argv += ["-bios", "libvirt-loader"]
         }
 

@@ -12,6 +12,8 @@ package enum LibvirtGuarantees {
             // libvirt expands host-model to the source host's named model and features at start and
             // migrates that definition (libvirt's formatdomain "CPU model and topology").
             lines.append("Live migration: CPU mode host-model is expanded by libvirt to this host's named CPU model and features when the domain starts, and that definition migrates: live migration works to hosts whose CPU provides it, which in practice means the same vendor and a CPU generation at least as new; never between Intel and AMD.")
+        case .hostLike(let mode) where layout.machine == .virt:
+            lines.append("Live migration: CPU mode \(mode) shows each host's own CPU, so live migration only works between hosts with the same CPU (implementer, part and features). Use a named CPU model common to the fleet for live migration.")
         case .hostLike(let mode):
             lines.append("Live migration: CPU mode \(mode) shows each host's own CPU, so live migration only works between hosts with the same CPU model and vendor; across Intel and AMD hosts it cannot work, pinning the vendor string does not change that. Use a named CPU model common to the fleet for live migration.")
         case .custom(let model):

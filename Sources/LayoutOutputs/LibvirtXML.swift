@@ -31,10 +31,10 @@ public enum LibvirtXML {
         }
     }
 
-    /// The `<domain>` fragment for a pc or q35 layout, ending in a newline.
+    /// The `<domain>` of a pc, q35 or virt (aarch64, ``virt(_:layout:options:)``) layout, ending in a newline.
     ///
-    /// Throws ``InputError`` for a machine libvirt output is not written for (`virt`), or a size libvirt
-    /// cannot hold exactly (not a whole number of KiB).
+    /// Throws ``InputError`` for a machine libvirt output is not written for, a virt setting libvirt
+    /// 9.0 cannot name, or a size libvirt cannot hold exactly (not a whole number of KiB).
     /// The libvirt `<domain>` XML of a verified layout.
     /// - Parameter vcpus: vCPUs of the domain: libvirt needs a NUMA cell for memory hotplug, and the
     ///   cell must list every vCPU.
@@ -43,8 +43,9 @@ public enum LibvirtXML {
     }
 
     package static func document(for layout: GuestLayout, options: Options = .init()) throws -> String {
+        if let virtKnobs = layout.knobs.virt { return try virt(virtKnobs, layout: layout, options: options) }
         guard let knobs = layout.knobs.pc else {
-            throw InputError(source: "--format libvirt", message: "libvirt XML is written for the q35 and pc machines; for \(layout.machine.rawValue) use --format qemu or --format json")
+            throw InputError(source: "--format libvirt", message: "libvirt XML is written for the q35, pc and virt machines; for \(layout.machine.rawValue) use --format qemu or --format json")
         }
         return try pc(knobs, layout: layout, options: options)
     }

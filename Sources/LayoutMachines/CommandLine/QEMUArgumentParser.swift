@@ -26,7 +26,8 @@ package struct QEMUMemoryArguments: Equatable, Sendable {
     package var globals: [String: String] = [:]
     package var backends: [MemoryBackend] = []
     package var dimms: [PlannedDevice] = []
-    /// `-bios` or a pflash drive: on virt 7.2 the ACPI GED (and so memory hotplug) depends on it.
+    /// `-bios` or a pflash drive (`-drive if=pflash`, libvirt's `-machine pflash0=`), and ACPI not
+    /// off: on virt 7.2 the ACPI GED (and so memory hotplug) depends on both (hw/arm/virt.c machvirt_init).
     package var firmwareLoaded = false
 }
 
@@ -49,12 +50,14 @@ package enum QEMUArgumentParser {
         var result = QEMUMemoryArguments()
         var index = 0
         var sawMemory = false
+        var noACPI = false
         func fail(_ message: String) -> InputError { InputError(source: source, message: message) }
         while index < arguments.count {
             let token = arguments[index]
             index += 1
             guard token.hasPrefix("-"), token.count > 1 else { continue }
             let name = String(token.drop(while: { $0 == "-" }))
+            if name == "no-acpi" { noACPI = true }
             if flags.contains(name) { continue }
             guard index < arguments.count else { throw fail("\(token) needs a value") }
             let value = arguments[index]
@@ -120,6 +123,9 @@ package enum QEMUArgumentParser {
             }
         }
         result.applyCPUGlobals()
+        if result.machineProperties["pflash0"] != nil { result.firmwareLoaded = true }
+        // libvirt writes -no-acpi for an aarch64 domain without <acpi/>: then virt has no ACPI GED.
+        if noACPI || ["off", "false", "no"].contains(result.machineProperties["acpi"] ?? "") { result.firmwareLoaded = false }
         if !sawMemory && result.backends.isEmpty {
             throw fail("no -m option: give the VM's memory arguments")
         }
