@@ -10,8 +10,9 @@ extension JSONReader {
         case .number(let literal): try requirePlainInteger(literal, expected: what)
         case .string(let text):
             guard SchemaSpelling.isQuantity(text) else {
-                // Negative and too-large numbers keep the general reader's more telling messages.
-                if case .failure(let failure) = SizeSyntax.parse(text), failure == .negative || failure == .tooLarge { _ = try quantity(what) }
+                // What is no number at all, negative or too large keeps the general reader's message;
+                // this one is for numbers the command-line syntax would take ("4k", " 0x1").
+                if case .failure = SizeSyntax.parse(text) { _ = try quantity(what) }
                 throw error("expected \(what) as the schema spells it: \"0x\" and 1 to 16 hex digits, decimal digits, or digits with K, M, G, T, P, KiB, MiB, GiB, TiB or PiB (such as \"16G\"), with no spaces; found \(node.value.kindName)")
             }
         default: break // quantity() names the expected types

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 @testable import LayoutCore
 @testable import LayoutMachines
+@testable import LayoutSolver
 
 /// Mutates valid documents member by member and asks both the parser and Python's `jsonschema`.
 enum SchemaAgreement {
-    enum Kind: String { case host, vm }
+    enum Kind: String { case host, vm, request }
 
     /// A JSON tree that keeps key order and number literals, so a mutation changes one thing only.
     indirect enum Tree {
@@ -87,10 +88,16 @@ enum SchemaAgreement {
             "is not a multiple of ram_align", "must be a power of two from 2M to 64G", "Linux onlines hot-added memory", "exceed QEMU's 256 memory slots",
         ]),
         Rule(name: "modelled QEMU releases", messageFragments: ["is not modelled"]),
+        Rule(name: "host names are unique", messageFragments: ["needs its own name"]),
     ]
 
+    /// Requests name files: an error about another file than the request (missing, given twice,
+    /// or invalid itself) is the parser's business; the schema sees a non-empty string.
+    static let requestFilesRule = "paths in a request name readable files, each once"
+
     static func parserOnlyRule(for error: InputError) -> String? {
-        parserOnlyRules.first { rule in rule.messageFragments.contains { error.message.contains($0) } }?.name
+        if error.source != "doc.json" { return requestFilesRule }
+        return parserOnlyRules.first { rule in rule.messageFragments.contains { error.message.contains($0) } }?.name
     }
 
     static func tree(_ bytes: [UInt8]) throws -> Tree { convert(try JSONParser.parse(bytes).value) }
@@ -260,7 +267,7 @@ enum SchemaAgreement {
 
     /// The parser's verdict: nil when accepted; the parse plus what the command checks before
     /// solving (the machine must be modelled).
-    static func parserVerdict(_ document: Document) -> InputError? {
+    static func parserVerdict(_ document: Document) -> [InputError]? {
         let bytes = document.bytes
         do {
             switch document.kind {
@@ -268,12 +275,17 @@ enum SchemaAgreement {
             case .vm:
                 let spec = try VMSpecParser.parse(bytes, source: "doc.json")
                 _ = try MachineRegistry.model(for: spec.machine, source: "doc.json")
+            case .request:
+                let request = try SolveRequest.parse(bytes, source: "doc.json", base: Fixture.repository.appendingPathComponent("Examples/requests").path)
+                _ = try MachineRegistry.model(for: request.vm.machine, source: "doc.json")
             }
             return nil
         } catch let error as InputError {
-            return error
+            return [error]
+        } catch let several as InputErrors {
+            return several.errors
         } catch {
-            return InputError(source: "doc.json", message: "unexpected error \(error)")
+            return [InputError(source: "doc.json", message: "unexpected error \(error)")]
         }
     }
 
@@ -289,11 +301,20 @@ enum SchemaAgreement {
     static let validator = """
         import json, sys
         from jsonschema import Draft202012Validator
+        import glob, os
+        schemas = {}
+        for path in glob.glob(os.path.join(sys.argv[2], "*.schema.json")):
+            schema = json.load(open(path))
+            schemas[schema["$id"]] = schema
         def inline(node, defs):
             if isinstance(node, dict):
                 if isinstance(node.get("$ref"), str):
-                    assert node["$ref"].startswith("#/$defs/"), node["$ref"]
-                    target = inline(defs[node["$ref"][len("#/$defs/"):]], defs)
+                    ref = node["$ref"]
+                    if ref.startswith("#/$defs/"):
+                        target = inline(defs[ref[len("#/$defs/"):]], defs)
+                    else:
+                        other = schemas[ref]
+                        target = {key: value for key, value in inline(other, other.get("$defs", {})).items() if key not in ("$id", "$schema")}
                     rest = {key: value for key, value in node.items() if key not in ("$ref", "description")}
                     return {"allOf": [target], **rest} if rest else target
                 return {key: inline(value, defs) for key, value in node.items() if key != "$defs"}
@@ -329,7 +350,7 @@ enum SchemaAgreement {
         try Data(batch).write(to: manifestFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", validator, manifestFile.path]
+        process.arguments = ["python3", "-c", validator, manifestFile.path, Fixture.repository.appendingPathComponent("Schemas").path]
         let output = folder.appendingPathComponent("verdicts.json"), errors = folder.appendingPathComponent("stderr.txt")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
