@@ -55,6 +55,7 @@ public struct SolveRequest: Sendable {
     package static func parse(_ bytes: [UInt8], source: String, base: String? = nil) throws -> SolveRequest {
         let reader = try JSONReader.document(bytes, source: source)
         var object = try reader.object()
+        try reader.refusingNull() // as the schemas say; "options": null is not an absent member
         let schemaReader = try object.required("schema")
         let schemaText = try schemaReader.string()
         guard schemaText == schema else {

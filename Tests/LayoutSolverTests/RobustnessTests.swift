@@ -210,9 +210,9 @@ struct RobustnessTests {
         ("ram_align of three", vm(#""ram": "6M", "ram_align": "3M""#), "$.ram_align", "power of two"),
         ("ram_align of zero", vm(#""ram": "4G", "ram_align": 0"#), "$.ram_align", "power of two"),
         ("maxmem below ram", vm(#""ram": "4G", "maxmem": "2G""#), "$.maxmem", "below ram"),
-        ("slots past 256", vm(#""ram": "4G", "maxmem": "8G", "slots": 100000"#), "$.slots", "from 0 to 256"),
-        ("negative slots", vm(#""ram": "4G", "maxmem": "8G", "slots": -1"#), "$.slots", "from 0 to 256"),
-        ("slots as a fraction", vm(#""ram": "4G", "maxmem": "8G", "slots": 1.5"#), "$.slots", "from 0 to 256"),
+        ("slots past 256", vm(#""ram": "4G", "maxmem": "8G", "slots": 100000"#), "$.slots", "from 1 to 256"),
+        ("negative slots", vm(#""ram": "4G", "maxmem": "8G", "slots": -1"#), "$.slots", "from 1 to 256"),
+        ("slots as a fraction", vm(#""ram": "4G", "maxmem": "8G", "slots": 1.5"#), "$.slots", "from 1 to 256"),
         ("p2p as a string", vm(#""ram": "4G", "p2p": "yes""#), "$.p2p", "true or false"),
     ])
     func badVMSpecIsAnInputError(what: String, text: String, path: String, fragment: String) {

@@ -31,7 +31,7 @@ struct VMSpecParserTests {
         (#""ram": "4G", "qemu": "6.2""#, "$.qemu", "not modelled"),
         (#""ram": "4G", "qemu": "seven""#, "$.qemu", "QEMU version"),
         (#""ram": "4G", "cpu_model": "host,pmu=off""#, "$.cpu_model", "one QEMU CPU model"),
-        (#""ram": "4G", "slots": 300, "maxmem": "8G""#, "$.slots", "from 0 to 256"),
+        (#""ram": "4G", "slots": 300, "maxmem": "8G""#, "$.slots", "from 1 to 256"),
         (#""ram": "4G", "hugepages": true"#, "$.hugepages", "unknown member"),
         (#""ram": "4G", "cpu_vendor": "via""#, "$.cpu_vendor", "intel"),
         (#""ram": "4G", "machine": "Micro VM""#, "$.machine", "expected a QEMU machine name"),

@@ -11,6 +11,7 @@ package enum HostProfileParser {
 
     package static func parse(_ reader: JSONReader, file: String) throws -> HostProfile {
         var object = try reader.object()
+        try reader.refusingNull()
         let schemaReader = try object.required("schema")
         let schema = try schemaReader.string()
         guard schema == HostProfile.schema else {
@@ -21,10 +22,10 @@ package enum HostProfileParser {
         }
         let nameReader = try object.required("name")
         let name = try nameReader.string()
-        guard !name.isEmpty, name.count <= 128, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
-            throw nameReader.error("expected a host name of letters, digits, '-', '_' or '.', found \(nameReader.node.value.kindName)")
+        guard SchemaSpelling.isName(name) else {
+            throw nameReader.error("expected a host name of at most 100 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit, found \(nameReader.node.value.kindName)")
         }
-        let sourceText = try object.optional("source")?.string() ?? ""
+        let sourceText = try object.optional("source")?.schemaString(matching: { !$0.isEmpty }, "a non-empty string (or no source member)") ?? ""
         let archReader = try object.required("arch")
         let archText = try archReader.string()
         guard let arch = HostProfile.Architecture(rawValue: archText) else {
@@ -32,8 +33,8 @@ package enum HostProfileParser {
         }
 
         var cpu = try object.required("cpu").object()
-        let vendor = try cpu.required("vendor").string().lowercased()
-        let cpuBits = try cpu.required("phys_bits").integer(in: 32...64, what: "a CPU physical address width in bits")
+        let vendor = try cpu.required("vendor").schemaString(matching: SchemaSpelling.isVendor, "a lowercase CPU vendor such as intel, amd, arm or ibm")
+        let cpuBits = try cpu.required("phys_bits").schemaInteger(in: 32...64, what: "a CPU physical address width in bits")
         try cpu.finish(allowed: ["vendor", "phys_bits"])
 
         var iommu = try object.required("iommu").object()
@@ -42,13 +43,14 @@ package enum HostProfileParser {
         guard let iommuKind = IOMMUKind(rawValue: kindText) else {
             throw kindMember.expectation("one of " + IOMMUKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        let iommuBits = try iommu.required("address_bits").integer(in: 32...64, what: "an IOMMU address width in bits")
+        let iommuBits = try iommu.required("address_bits").schemaInteger(in: 32...64, what: "an IOMMU address width in bits")
         try iommu.finish(allowed: ["kind", "address_bits"])
 
         var iovaRanges: [AddressRange]?
         if let rangesReader = object.optional("iova_ranges") {
             iovaRanges = try rangesReader.array().map { element in
                 var range = try element.object()
+                try range.refuse("size", "a usable IOVA range gives an inclusive \"end\", not \"size\" (as VFIO reports it)")
                 let parsed = try parseRange(&range, reader: element, what: "usable IOVA range")
                 try range.finish(allowed: ["start", "end", "size"])
                 return parsed
@@ -57,7 +59,7 @@ package enum HostProfileParser {
 
         let reserved = try (object.optional("reserved")?.array() ?? []).map(parseReserved)
         let programmable = try (object.optional("programmable")?.array() ?? []).map(parseProgrammable)
-        let count = try object.optional("count")?.integer(in: 1...1_000_000_000, what: "a host count") ?? 1
+        let count = try object.optional("count")?.schemaInteger(in: 1...1_000_000_000, what: "a host count") ?? 1
         try object.finish(allowed: topLevelMembers)
 
         return HostProfile(
@@ -68,18 +70,18 @@ package enum HostProfileParser {
 
     /// `start` with either an inclusive `end` or a `size`, never both.
     package static func parseRange(_ object: inout ObjectReader, reader: JSONReader, what: String) throws -> AddressRange {
-        let start = try object.required("start").quantity("a start address")
+        let start = try object.required("start").schemaQuantity("a start address")
         let hasEnd = object.has("end"), hasSize = object.has("size")
         if hasEnd && hasSize { throw reader.error("a \(what) gives \"end\" or \"size\", not both") }
         if let endReader = object.optional("end") {
-            let last = try endReader.quantity("an inclusive end address")
+            let last = try endReader.schemaQuantity("an inclusive end address")
             guard let range = AddressRange(start: start, last: last) else {
                 throw endReader.error("end \(Hex.format(last)) is below start \(Hex.format(start)); end is inclusive, as in sysfs")
             }
             return range
         }
         if let sizeReader = object.optional("size") {
-            let size = try sizeReader.quantity("a size")
+            let size = try sizeReader.schemaQuantity("a size")
             guard size > 0 else { throw sizeReader.error("a \(what) cannot have size 0") }
             guard let range = AddressRange(start: start, size: size) else {
                 throw sizeReader.error("\(Hex.format(start)) + size \(Hex.format(size)) runs past the 64-bit address space")
@@ -110,13 +112,14 @@ package enum HostProfileParser {
             throw typeReader.error("expected \"sw-msi\" (the only window a host lets software place), found \"\(quotedForMessage(typeText))\"")
         }
         let sizeReader = try object.required("size")
-        let size = try sizeReader.quantity("a window size")
+        let size = try sizeReader.schemaQuantity("a window size")
         guard size > 0 else { throw sizeReader.error("a programmable window cannot have size 0") }
         let alignReader = try object.required("align")
-        let align = try alignReader.quantity("an alignment")
+        let align = try alignReader.schemaQuantity("an alignment")
         guard align.isPowerOfTwo else { throw alignReader.error("alignment \(Hex.format(align)) is not a power of two") }
         let withinReader = try object.required("within")
         var within = try withinReader.object()
+        try within.refuse("size", "\"within\" gives an inclusive \"end\", not \"size\"")
         let withinRange = try parseRange(&within, reader: withinReader, what: "range")
         try within.finish(allowed: ["start", "end", "size"])
         guard let firstBase = try? withinRange.start.alignedUp(align), let firstWindow = AddressRange(start: firstBase, size: size),
@@ -125,7 +128,7 @@ package enum HostProfileParser {
         }
         var defaultBase: UInt64?
         if let defaultReader = object.optional("default") {
-            let base = try defaultReader.quantity("a default base address")
+            let base = try defaultReader.schemaQuantity("a default base address")
             guard base % align == 0 else { throw defaultReader.error("default \(Hex.format(base)) is not aligned to \(Hex.format(align))") }
             guard let window = AddressRange(start: base, size: size), withinRange.contains(window) else {
                 throw defaultReader.error("default window at \(Hex.format(base)) (\(ByteCount.format(size))) is not inside \(withinRange)")

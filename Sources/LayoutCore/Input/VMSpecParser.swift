@@ -6,6 +6,7 @@ package enum VMSpecParser {
         let reader = try JSONReader.document(bytes, source: source)
         let root = reader.node
         var object = try reader.object()
+        try reader.refusingNull()
         let schemaReader = try object.required("schema")
         let schema = try schemaReader.string()
         guard schema == VMSpec.schema else {
@@ -15,7 +16,7 @@ package enum VMSpecParser {
             throw schemaReader.error("expected \"\(VMSpec.schema)\", found \"\(quotedForMessage(schema))\"")
         }
         var spec = VMSpec(ram: 0)
-        spec.name = try object.optional("name")?.string()
+        spec.name = try object.optional("name")?.schemaString(matching: SchemaSpelling.isName, "a VM name of at most 100 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit")
         if let machineReader = object.optional("machine") {
             let text = try machineReader.string()
             // Which names are modelled is the machine models' business (MachineRegistry); the solver
@@ -26,17 +27,22 @@ package enum VMSpecParser {
             spec.machine = MachineKind(rawValue: text)
         }
         let ramReader = try object.required("ram")
-        spec.ram = try ramReader.quantity("a RAM size")
+        spec.ram = try ramReader.schemaQuantity("a RAM size")
         let maxmemReader = object.optional("maxmem")
-        spec.maxmem = try maxmemReader?.quantity("a maximum memory size")
+        spec.maxmem = try maxmemReader?.schemaQuantity("a maximum memory size")
         let slotsReader = object.optional("slots")
-        spec.slots = try slotsReader?.integer(in: 0...256, what: "a number of memory slots") ?? 0
+        spec.slots = try slotsReader?.schemaInteger(in: 1...256, what: "a number of memory slots") ?? 0
         let alignReader = object.optional("ram_align")
-        spec.ramAlign = try alignReader?.quantity("a RAM alignment")
+        // Only the two x86 hugepage sizes QEMU backs with a memory-backend-file (the schema's enum):
+        // "4K" used to be read as 4 KiB and emitted a hugepage backend on /dev/hugepages.
+        spec.ramAlign = try alignReader.map { reader in
+            _ = try reader.schemaString(matching: { ["2M", "1G"].contains($0) }, "\"2M\" or \"1G\" (a hugepage size, a power of two)")
+            return try reader.schemaQuantity("a RAM alignment")
+        }
         let holeReader = object.optional("pci_hole64")
-        spec.pciHole64 = try holeReader?.quantity("a 64-bit PCI hole size")
+        spec.pciHole64 = try holeReader?.schemaQuantity("a 64-bit PCI hole size")
         let hole32Reader = object.optional("pci_hole32")
-        spec.pciHole32 = try hole32Reader?.quantity("a 32-bit PCI hole size")
+        spec.pciHole32 = try hole32Reader?.schemaQuantity("a 32-bit PCI hole size")
         spec.cpuModel = try object.optional("cpu_model")?.string() ?? "host"
         if let vendorReader = object.optional("cpu_vendor") {
             let text = try vendorReader.string()
@@ -46,14 +52,14 @@ package enum VMSpecParser {
         spec.p2p = try object.optional("p2p")?.bool() ?? false
         if let qemuReader = object.optional("qemu") {
             let text = try qemuReader.string()
-            guard let version = QEMUVersion(text) else { throw qemuReader.error("expected a QEMU version such as \"7.2\", found \"\(quotedForMessage(text))\"") }
+            guard let version = QEMUVersion(text), text == "\(version.major).\(version.minor)" else { throw qemuReader.error("expected a QEMU version such as \"7.2\", found \"\(quotedForMessage(text))\"") }
             spec.qemu = version
         }
         let hotplugReader = object.optional("hotplug")
         spec.hotplug = try (hotplugReader?.array() ?? []).map { element in
             var request = try element.object()
-            let count = try request.required("count").integer(in: 1...256, what: "a number of DIMMs")
-            let size = try request.required("size").quantity("a DIMM size")
+            let count = try request.required("count").schemaInteger(in: 1...256, what: "a number of DIMMs")
+            let size = try request.required("size").schemaQuantity("a DIMM size")
             try request.finish(allowed: ["count", "size"])
             return HotplugRequest(count: count, size: size)
         }
@@ -65,7 +71,7 @@ package enum VMSpecParser {
             spec.viommu = viommu
         }
         let blockReader = object.optional("memory_block_size")
-        spec.memoryBlockSize = try blockReader?.quantity("a memory block size")
+        spec.memoryBlockSize = try blockReader?.schemaQuantity("a memory block size")
         _ = try object.optional("note")?.string()
         try object.finish(allowed: members)
         let problems = validate(spec)
