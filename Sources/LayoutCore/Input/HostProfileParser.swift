@@ -21,7 +21,10 @@ package enum HostProfileParser {
         }
         let nameReader = try object.required("name")
         let name = try nameReader.string()
-        guard !name.isEmpty, name.count <= 128, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+        // Byte by byte: the same set as ASCII letters, digits and "-_." over Characters (any
+        // other byte, non-ASCII included, fails both), without a Unicode property lookup per
+        // character, which showed in reading a 10,000-host fleet. All ASCII, so bytes = characters.
+        guard !name.isEmpty, name.utf8.count <= 128, name.utf8.allSatisfy(isNameByte) else {
             throw nameReader.error("expected a host name of letters, digits, '-', '_' or '.', found \(nameReader.node.value.kindName)")
         }
         let sourceText = try object.optional("source")?.string() ?? ""
@@ -64,6 +67,16 @@ package enum HostProfileParser {
             name: name, source: sourceText, arch: arch, cpuVendor: HostCPUVendor(rawValue: vendor), cpuPhysBits: cpuBits,
             iommuKind: iommuKind, iommuAddressBits: iommuBits, iovaRanges: iovaRanges,
             reserved: reserved, programmable: programmable, count: count, file: file)
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+            return true
+        default:
+            return false
+        }
     }
 
     /// `start` with either an inclusive `end` or a `size`, never both.
