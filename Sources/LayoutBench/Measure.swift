@@ -47,6 +47,8 @@ struct CaseResult {
     var glpkSolves = 0
     var times = StageTimes()
     var readOnly = 0.0
+    /// Python's read-and-decode of the same files (`PythonBaseline`).
+    var python = Double.nan
     var peakMiB = 0.0
     var repetitions = 0
 
@@ -56,7 +58,7 @@ struct CaseResult {
             "outcome=\(outcome.replacingOccurrences(of: " ", with: "_"))", "hosts=\(hosts)", "holes=\(distinctHoles)",
             "rows=\(rows)", "columns=\(columns)", "binaries=\(binaries)", "solves=\(glpkSolves)",
             "parse=\(t.parse)", "normalize=\(t.normalize)", "model=\(t.model)", "glpk=\(t.glpk)", "verify=\(t.verify)",
-            "other=\(t.other)", "emit=\(t.emit)", "total=\(t.total)", "read=\(readOnly)", "peak=\(peakMiB)", "reps=\(repetitions)",
+            "other=\(t.other)", "emit=\(t.emit)", "total=\(t.total)", "read=\(readOnly)", "python=\(python)", "peak=\(peakMiB)", "reps=\(repetitions)",
         ].joined(separator: " ")
     }
 
@@ -82,6 +84,7 @@ struct CaseResult {
             parse: number("parse"), normalize: number("normalize"), model: number("model"), glpk: number("glpk"),
             verify: number("verify"), other: number("other"), emit: number("emit"), total: number("total"))
         readOnly = number("read")
+        python = number("python")
         peakMiB = number("peak")
         repetitions = integer("reps")
     }
@@ -113,6 +116,7 @@ enum CaseRunner {
         var reads: [Double] = []
         for _ in 0..<repetitions { reads.append(readOnly(hostsFolder: hostsFolder, vmFile: vmFile)) }
         result.readOnly = reads.sorted()[reads.count / 2]
+        result.python = PythonBaseline.seconds(hostsFolder: hostsFolder, vmFile: vmFile, repetitions: repetitions)
         result.peakMiB = peakRSSMiB()
         unlink(NSTemporaryDirectory() + "layoutbench-\(getpid()).json")
         return result

@@ -10,7 +10,9 @@ import Foundation
 package enum InputFileReader {
     /// 256 MiB. `LAYOUTSOLVE_INPUT_LIMIT` (bytes) changes it, for a test or an unusual fleet.
     package static var sizeLimit: Int {
-        if let text = ProcessInfo.processInfo.environment["LAYOUTSOLVE_INPUT_LIMIT"], let value = Int(text), value > 0 { return value }
+        // getenv(3), not ProcessInfo's environment: that builds a dictionary of the whole
+        // environment on every call, which was half the cost of reading a 10,000-host fleet.
+        if let raw = getenv("LAYOUTSOLVE_INPUT_LIMIT"), let value = Int(String(cString: raw)), value > 0 { return value }
         return 256 << 20
     }
 
@@ -71,8 +73,15 @@ package enum InputFileReader {
     }
 
     static func readStream(_ descriptor: Int32, source: String, limit: Int, expected: Int = 0) throws -> [UInt8] {
-        var bytes: [UInt8] = []
+        // A regular file of known size is read straight into its array (no 64 KiB chunk to zero
+        // and copy per file: that was a visible share of reading a 10,000-host fleet). One byte
+        // more than stat(2) said is asked for, so a file that grew is noticed and read on below.
+        var bytes = try readKnownSize(descriptor, source: source, expected: min(expected, limit))
+        if expected > 0, bytes.count <= expected { return bytes }
         bytes.reserveCapacity(min(expected, limit) + 1)
+        if bytes.count > limit {
+            throw InputError(source: source, message: "is larger than the input limit of \(limit) bytes (\(limit >> 20) MiB); no host profile or VM spec is that large")
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { buffer -> Int in
@@ -89,5 +98,26 @@ package enum InputFileReader {
                 throw InputError(source: source, message: "is larger than the input limit of \(limit) bytes (\(limit >> 20) MiB); no host profile or VM spec is that large")
             }
         }
+    }
+
+    /// Up to `expected + 1` bytes in one allocation; fewer at end of file.
+    private static func readKnownSize(_ descriptor: Int32, source: String, expected: Int) throws -> [UInt8] {
+        guard expected > 0 else { return [] }
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            while initialized < buffer.count {
+                let count = Foundation.read(descriptor, base + initialized, buffer.count - initialized)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if count == 0 { return }
+                initialized += count
+            }
+        }
+        if failure != 0 { throw InputError(source: source, message: describeFailure(source, failure)) }
+        return bytes
     }
 }

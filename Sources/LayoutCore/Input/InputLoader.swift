@@ -28,19 +28,36 @@ public enum InputLoader {
                 files.append(path)
             }
         }
+        // Canonical paths and parsing run on every CPU (ParallelMap); the duplicate check and the
+        // collection of results stay in file order, so the errors and their order are a loop's.
+        let canonical = ParallelMap.map(count: files.count) { index in
+            files[index] == "-" ? stdinName : canonicalPath(files[index])
+        }
         var seen: [String: String] = [:]
+        var parse: [Bool] = []
+        parse.reserveCapacity(files.count)
+        for (file, canonical) in zip(files, canonical) {
+            let first = seen[canonical]
+            if first == nil { seen[canonical] = file }
+            parse.append(first == nil)
+        }
+        let parsed = ParallelMap.map(count: files.count) { index -> Result<HostProfile, Error>? in
+            guard parse[index] else { return nil }
+            let file = files[index]
+            return Result { try HostProfileParser.parse(try readBytes(file), source: sourceName(file)) }
+        }
         var hosts: [HostProfile] = []
-        for file in files {
-            let canonical = file == "-" ? stdinName : canonicalPath(file)
-            if let first = seen[canonical] {
+        hosts.reserveCapacity(files.count)
+        for (index, file) in files.enumerated() {
+            guard let outcome = parsed[index] else {
+                let first = seen[canonical[index]] ?? file
                 errors.append(InputError(source: sourceName(file), message: file == "-" ? "standard input is given twice; it can be read once" : "the same file is given twice (also as \(first))"))
                 continue
             }
-            seen[canonical] = file
-            do {
-                hosts.append(try HostProfileParser.parse(try readBytes(file), source: sourceName(file)))
-            } catch let error as InputError {
-                errors.append(error)
+            switch outcome {
+            case .success(let host): hosts.append(host)
+            case .failure(let error as InputError): errors.append(error)
+            case .failure(let error): throw error
             }
         }
         if errors.count == 1 { throw errors[0] }

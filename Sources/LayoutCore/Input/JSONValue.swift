@@ -1,7 +1,8 @@
 /// A parsed JSON document that keeps what error messages and exact arithmetic need:
 /// the source line of every value, the literal text of numbers (no trip through Double),
-/// and the order of object keys.
-package indirect enum JSONValue: Sendable, Equatable {
+/// and the order of object keys. Not `indirect`: arrays already box the recursion, and a box per
+/// value was an allocation per value of every profile.
+package enum JSONValue: Sendable, Equatable {
     case object([(key: String, value: JSONNode)])
     case array([JSONNode])
     case string(String)
