@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/LayoutMachines/CommandLine/QEMUArgumentParser.swift Sources/LayoutCore
+// fuzz-sources: Sources/LayoutMachines/CommandLine Sources/LayoutCore
 // fuzz-corpus: .ci/fuzz-targets/qemu-args-seeds
 //
 // The QEMU command lines `verify --qemu-args` reads: shell words, then QEMU's -m/-machine/-cpu/
