@@ -8,7 +8,8 @@ import Testing
 /// The inputs come from a seeded generator: valid specs and Profiles/ files, and mutations of
 /// both (a member deleted or given a hostile value, bytes cut or repeated). A failure prints the
 /// seed, the run and the command, so `LAYOUTSOLVE_PROPERTY_SEED=<seed>` replays it;
-/// `LAYOUTSOLVE_PROPERTY_RUNS` sets how many commands run (150 by default, about 30 s).
+/// `LAYOUTSOLVE_PROPERTY_RUNS` sets how many commands run (120 by default, 20-50 s on a loaded 2-core machine);
+/// `LAYOUTSOLVE_PROPERTY_VERBOSE=1` prints each run's status and first line of standard error.
 ///
 /// The stream rules, as the commands implement them (LayoutsolveCommand.swift, CommandFailure):
 /// - every command: the status is 0, 1, 2 or 3; standard error never holds a Swift trap
@@ -28,7 +29,7 @@ struct CLIPropertyTests {
     @Test func everyCommandKeepsItsExitCodesAndStreams() throws {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["LAYOUTSOLVE_PROPERTY_SEED"].flatMap { UInt64($0) } ?? 0x15_2026
-        let runs = environment["LAYOUTSOLVE_PROPERTY_RUNS"].flatMap { Int($0) } ?? 150
+        let runs = environment["LAYOUTSOLVE_PROPERTY_RUNS"].flatMap { Int($0) } ?? 120
         var generator = Generator(seed: seed, repository: CLITests.repository)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("layoutsolve-property-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -42,6 +43,9 @@ struct CLIPropertyTests {
             let result = try Self.run(invocation.arguments, in: run)
             let context = "seed \(seed), run \(index): layoutsolve \(invocation.arguments.joined(separator: " ")) (files in \(run.path))\nstatus \(result.status)\nstdout: \(result.stdout.prefix(400))\nstderr: \(result.stderr.prefix(600))"
             statuses[invocation.command, default: [:]][result.status, default: 0] += 1
+            if environment["LAYOUTSOLVE_PROPERTY_VERBOSE"] != nil {
+                print("run \(index): \(invocation.command) exit \(result.status): \(result.stderr.split(separator: "\n").first ?? "")")
+            }
             check(result, command: invocation.command, context: context)
             // An answer must pass the tool's own verify on the same hosts.
             if result.status == 0, let format = invocation.solveFormat, format == "qemu" || format == "json" {
@@ -83,7 +87,7 @@ struct CLIPropertyTests {
             case "solve", "probe":
                 #expect(stdout.isEmpty, "partial output on a failure:\n\(context)")
             case "verify" where result.status == 1:
-                #expect(stdout.contains("FAIL") || stdout.contains("\"fits\":false"), "verify's exit 1 without a failing host on standard output:\n\(context)")
+                #expect(stdout.contains("FAIL") || stdout.contains("\"fits\": false"), "verify's exit 1 without a failing host on standard output:\n\(context)")
                 #expect(stderr.hasPrefix("layoutsolve: the VM does not fit"), "verify's exit 1 without its verdict:\n\(context)")
             case "check" where result.status == 1:
                 #expect(!stdout.isEmpty && stderr.hasPrefix("layoutsolve check:"), "check's exit 1 without its report:\n\(context)")
@@ -181,6 +185,10 @@ struct Generator {
     var random: SeededRandom
     let profiles: [(name: String, text: String, arch: String)]
     let specs: [String]
+    /// The architecture of the last hosts chosen ("x86_64", "aarch64", "other").
+    var arch = "x86_64"
+    /// Whether this invocation's flags may be ones the tool must refuse; otherwise they are valid.
+    var hostile = false
 
     init(seed: UInt64, repository: URL) {
         random = SeededRandom(state: seed)
@@ -199,9 +207,14 @@ struct Generator {
     mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &random) < percent }
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
 
-    static let sizes = ["1G", "2G", "3G", "4G", "4076M", "6G", "16G", "64G", "512G", "1100G", "3T", "0", "1M", "0x100000000", "-4G", "16GB", "4k", "18446744073709551615", "99999999999999999999G", "", "two"]
-    static let machines = ["q35", "pc", "virt", "microvm", "Q35", ""]
+    static let validSizes = ["1G", "2G", "3G", "4G", "4076M", "6G", "16G", "64G", "128G", "512G", "1100G", "3T", "0x100000000"]
+    static let hostileSizes = ["0", "1M", "-4G", "16GB", "4k", "16384", "18446744073709551615", "99999999999999999999G", "", "two", "3M"]
     static let versions = ["7.2", "8.0", "8.2", "9.0", "9.2", "10.0", "6.2", "7", "x"]
+
+    /// A size flag's value: usually one a user would give, sometimes one the tool must refuse.
+    mutating func size() -> String { hostile && chance(40) ? pick(Self.hostileSizes) : pick(Self.validSizes) }
+    /// One of the valid values, or in a hostile invocation sometimes one of the others.
+    mutating func value(_ valid: [String], _ invalid: [String]) -> String { hostile && chance(40) ? pick(invalid) : pick(valid) }
 
     // MARK: documents
 
@@ -212,10 +225,13 @@ struct Generator {
             text = pick(specs)
         } else {
             var members: [(String, Any)] = [("schema", "layoutsolve/vm/v1")]
-            if chance(90) { members.append(("machine", pick(["q35", "q35", "pc", "virt"]))) }
+            if chance(90) { members.append(("machine", chance(95) ? (arch == "aarch64" ? "virt" : pick(["q35", "q35", "pc"])) : pick(["q35", "pc", "virt"]))) }
             members.append(("ram", pick(["2G", "4G", "8G", "16G", "64G", "4076M", "1100G"])))
-            if chance(30) { members.append(("maxmem", pick(["16G", "128G", "1T"]))) }
-            if chance(30) { members.append(("slots", pick([0, 2, 4, 16]))) }
+            if chance(30) {
+                // QEMU needs maxmem with slots, and maxmem at least ram.
+                members.append(("maxmem", pick(["128G", "1T", "2T"])))
+                if chance(70) { members.append(("slots", pick([0, 2, 4, 16]))) }
+            }
             if chance(15) { members.append(("ram_align", pick(["2M", "1G"]))) }
             if chance(15) { members.append(("pci_hole64", pick(["32G", "64G", "1T"]))) }
             if chance(10) { members.append(("pci_hole32", pick(["0", "512M", "1G"]))) }
@@ -227,12 +243,12 @@ struct Generator {
             if chance(5) { members.append(("memory_block_size", pick(["128M", "1G"]))) }
             text = "{" + members.map { "\"\($0.0)\": \(Self.literal($0.1))" }.joined(separator: ", ") + "}\n"
         }
-        return chance(35) ? mutated(text) : text
+        return chance(20) ? mutated(text) : text
     }
 
     /// 1-3 profiles of one architecture (sometimes mixed), sometimes mutated.
     mutating func hostProfiles() -> [String] {
-        let arch = chance(80) ? "x86_64" : pick(["aarch64", "other"])
+        arch = chance(80) ? "x86_64" : pick(["aarch64", "other"])
         var pool = profiles.filter { $0.arch == arch }
         if pool.isEmpty || chance(5) { pool = profiles }
         var chosen: [String] = []
@@ -240,7 +256,7 @@ struct Generator {
             let profile = pick(pool)
             if !chosen.contains(profile.text) { chosen.append(profile.text) }
         }
-        return chosen.map { chance(20) ? mutated($0) : $0 }
+        return chosen.map { chance(12) ? mutated($0) : $0 }
     }
 
     /// One change to a JSON document: a member removed or given a hostile value, or its bytes
@@ -337,18 +353,21 @@ struct Generator {
 
     mutating func solve(hostFiles: [String], vmFile: String, folder: URL) -> Invocation {
         var arguments = ["solve", "--hosts"] + hostFiles
+        hostile = chance(35)
         var invocation = Invocation(command: "solve", arguments: [], hostFiles: hostFiles)
         if chance(70) { arguments += ["--vm", vmFile] }
-        if !arguments.contains("--vm") || chance(25) { arguments += ["--ram", pick(Self.sizes)] }
-        if chance(20) { arguments += ["--machine", pick(Self.machines)] }
-        if chance(20) { arguments += ["--maxmem", pick(Self.sizes)] }
-        if chance(15) { arguments += ["--slots", pick(["0", "2", "4", "300", "-1"])] }
-        if chance(10) { arguments += ["--pci-hole64", pick(Self.sizes)] }
-        if chance(10) { arguments += ["--pci-hole32", pick(["0", "512M", "1G", "3G"])] }
-        if chance(10) { arguments += ["--ram-align", pick(["2M", "1G", "3M", "4k"])] }
-        if chance(10) { arguments += ["--cpu-vendor", pick(["intel", "amd", "via"])] }
+        if !arguments.contains("--vm") || chance(25) { arguments += ["--ram", size()] }
+        if chance(20) { arguments += ["--machine", value(arch == "aarch64" ? ["virt"] : ["q35", "pc"], ["microvm", "Q35", "", "virt", "pc"])] }
+        if chance(20) {
+            arguments += ["--maxmem", hostile ? size() : pick(["128G", "1T", "4T"])]
+            if chance(60) { arguments += ["--slots", value(["0", "2", "4"], ["300", "-1"])] }
+        }
+        if chance(10) { arguments += ["--pci-hole64", size()] }
+        if chance(10) { arguments += ["--pci-hole32", value(["0", "512M", "1G"], ["3G", "4G"])] }
+        if chance(10) { arguments += ["--ram-align", value(["2M", "1G"], ["3M", "4k"])] }
+        if chance(10) { arguments += ["--cpu-vendor", value(["intel", "amd"], ["via"])] }
         if chance(15) {
-            let version = pick(Self.versions)
+            let version = value(["7.2", "8.0", "8.2", "9.0", "9.2", "10.0"], ["6.2", "7", "x"])
             arguments += ["--qemu", version]
             invocation.qemuVersion = version
         } else if arguments.contains("--vm"), let version = Self.member("qemu", of: vmFile) as? String {
@@ -359,7 +378,7 @@ struct Generator {
             arguments.append("--strict-relaxable")
             invocation.strictRelaxable = true
         }
-        if chance(10) { arguments += ["--vcpus", pick(["1", "4", "0"])] }
+        if chance(10) { arguments += ["--vcpus", value(["1", "4"], ["0"])] }
         if chance(10) { arguments += ["--svg", folder.appendingPathComponent("map.svg").path] }
         if chance(5) { arguments += ["--color", pick(["always", "never"])] }
         arguments += ["--time-limit", "5"]
