@@ -17,7 +17,8 @@ import Testing
 ///   starts with "layoutsolve";
 /// - exit 0: standard output is not empty and standard error holds no "error:";
 /// - exit 2 (bad input or usage): standard error starts with "layoutsolve: error:", except `lint`,
-///   whose exit 2 is "some profile has an error" (each one a "layoutsolve: error:" line);
+///   whose exit 2 is also "some profile has findings" (each a "layoutsolve: error:" or, with
+///   --strict, "layoutsolve: warning:" line, then a "layoutsolve: lint:" summary);
 /// - solve and probe, any failure: standard output is empty (no partial answer);
 /// - verify and check, exit 1: the report is on standard output (every host or shape with its
 ///   verdict) and the verdict line on standard error;
@@ -77,7 +78,8 @@ struct CLIPropertyTests {
             #expect(stderr.hasPrefix("layoutsolve"), "a failure whose standard error does not start with layoutsolve:\n\(context)")
             if result.status == 2 {
                 if command == "lint" {
-                    #expect(stderr.contains("layoutsolve: error:") && stderr.contains("layoutsolve: lint:"), "lint's exit 2 without its errors:\n\(context)")
+                    // A usage error, or findings (errors; with --strict warnings too) and the summary line.
+                    #expect(stderr.hasPrefix("layoutsolve: error:") || (stderr.hasPrefix("layoutsolve: ") && stderr.contains("layoutsolve: lint:")), "lint's exit 2 without its findings:\n\(context)")
                     #expect(stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("ok ") }, "lint printed more than ok lines:\n\(context)")
                 } else {
                     #expect(stderr.hasPrefix("layoutsolve: error:"), "exit 2 without \"layoutsolve: error:\":\n\(context)")
