@@ -44,7 +44,7 @@ public func fuzzHostProfile(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 
         var covered: [AddressRange] = fleet.forbidden.gaps(within: everything)
         precondition(covered.allSatisfy { !fleet.forbidden.intersects($0) }, "a gap overlaps a hole")
         covered += ranges
-        covered.sort()
+        covered.sort { $0.start < $1.start }
         precondition(covered.first?.start == 0 && covered.last?.last == .max)
         for (earlier, later) in zip(covered, covered.dropFirst()) {
             precondition(earlier.end == later.start, "gaps and holes do not tile the address space at \(earlier) / \(later)")

@@ -1,4 +1,4 @@
-// fuzz-sources: Sources/LayoutMachines/CommandLine/QEMUArgumentParser.swift Sources/LayoutCore
+// fuzz-sources: Sources/LayoutMachines/CommandLine Sources/LayoutCore
 // fuzz-corpus: .ci/fuzz-targets/qemu-args-seeds
 //
 // The QEMU command lines `verify --qemu-args` reads: shell words, then QEMU's -m/-machine/-cpu/
@@ -23,7 +23,10 @@ public func fuzzQEMUArguments(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
     }
     // Shell words survive quoting: each word single-quoted and split again is the same word.
     if let words = try? ShellWords.split(line, source: "--qemu-args") {
-        let quoted = words.map { "'" + $0.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'" }.joined(separator: " ")
+        // Quoted by Unicode scalar: a quote followed by a combining mark is one Character.
+        let quoted = words.map { word in
+            "'" + String(String.UnicodeScalarView(word.unicodeScalars.flatMap { $0 == "'" ? Array("'\\''".unicodeScalars) : [$0] })) + "'"
+        }.joined(separator: " ")
         precondition((try? ShellWords.split(quoted, source: "--qemu-args")) == words, "\(words) changed when quoted: \(quoted)")
     }
     return 0

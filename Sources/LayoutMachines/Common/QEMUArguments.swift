@@ -73,6 +73,12 @@ public enum QEMUArguments {
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_=,.:/@%+".unicodeScalars.contains(scalar))
         }
         if safe && !argument.isEmpty { return argument }
-        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        // By Unicode scalar, as ShellWords splits and a shell reads bytes: a quote followed by a
+        // combining mark is one Character, which replacingOccurrences(of: "'") does not match.
+        var quoted = String.UnicodeScalarView()
+        for scalar in argument.unicodeScalars {
+            if scalar == "'" { quoted.append(contentsOf: "'\\''".unicodeScalars) } else { quoted.append(scalar) }
+        }
+        return "'" + String(quoted) + "'"
     }
 }
