@@ -63,8 +63,8 @@ struct LibvirtDomainInLibvirtdTests {
         let validate = try Command.run(["virt-xml-validate", path, "domain"], timeout: 60)
         #expect(validate.status == 0, "virt-xml-validate: \(validate.stdout)\(validate.stderr)\n\(xml)")
 
-        let daemon = try LibvirtDaemon()
-        defer { daemon.stop() }
+        let daemon = try LibvirtDaemon.acquire()
+        defer { LibvirtDaemon.release() }
         // A name of its own, no uuid, and no hostdev: the PCI device does not exist on this machine.
         let name = "layoutsolve-test-\(UUID().uuidString.prefix(8).lowercased())"
         let document = try XMLDocument(xmlString: xml, options: [])
@@ -129,8 +129,8 @@ struct LibvirtDomainInLibvirtdTests {
             """
         let folder = try LayoutProof.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let daemon = try LibvirtDaemon()
-        defer { daemon.stop() }
+        let daemon = try LibvirtDaemon.acquire()
+        defer { LibvirtDaemon.release() }
         try daemon.virsh(["define", try Self.write(xml, in: folder, "unlaid.xml")])
         defer { _ = try? daemon.virsh(["undefine", name], timeout: 60) }
         let (read, version) = try LibvirtDomainReader.read(try daemon.virsh(["dumpxml", name]), source: "virsh dumpxml")

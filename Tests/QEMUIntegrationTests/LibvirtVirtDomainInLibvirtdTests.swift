@@ -46,8 +46,8 @@ struct LibvirtVirtDomainInLibvirtdTests {
         let validate = try Command.run(["virt-xml-validate", path, "domain"], timeout: 60)
         #expect(validate.status == 0, "virt-xml-validate: \(validate.stdout)\(validate.stderr)\n\(xml)")
 
-        let daemon = try LibvirtDaemon()
-        defer { daemon.stop() }
+        let daemon = try LibvirtDaemon.acquire()
+        defer { LibvirtDaemon.release() }
         // A name of its own, no uuid, and no hostdev: the PCI device does not exist on this machine.
         let name = "layoutsolve-test-arm-\(UUID().uuidString.prefix(8).lowercased())"
         let document = try XMLDocument(xmlString: xml, options: [])

@@ -57,6 +57,34 @@ final class LibvirtDaemon {
 
     enum Availability { case run, skip(String) }
 
+    /// One daemon for every suite in this process: the x86 and aarch64 suites run in parallel,
+    /// and one suite stopping a daemon the other was using cut it off ("Disconnected from
+    /// qemu:///system due to end of file", seen in CI). Each user brackets its work with
+    /// ``acquire()`` and ``release()``; the last release stops what was started here.
+    private static let sharing = NSLock()
+    nonisolated(unsafe) private static var shared: LibvirtDaemon?
+    nonisolated(unsafe) private static var users = 0
+
+    static func acquire() throws -> LibvirtDaemon {
+        sharing.lock()
+        defer { sharing.unlock() }
+        let daemon = try shared ?? LibvirtDaemon()
+        shared = daemon
+        users += 1
+        return daemon
+    }
+
+    static func release() {
+        sharing.lock()
+        defer { sharing.unlock() }
+        users -= 1
+        if users <= 0 {
+            shared?.stop()
+            shared = nil
+            users = 0
+        }
+    }
+
     /// LAYOUTSOLVE_SKIP_SLOW_TESTS=1 skips; a missing libvirt skips locally and fails under CI.
     static func availability(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Availability {
         if environment["LAYOUTSOLVE_SKIP_SLOW_TESTS"] == "1" { return .skip("LAYOUTSOLVE_SKIP_SLOW_TESTS=1") }
