@@ -62,9 +62,11 @@ public enum Solver {
                     layout.notes += layout.viommu?.limitations ?? []
                 }
                 // Everything the answer carries is checked again as it will be printed: the final map
-                // against every host, and each programmable window against the map and its host.
+                // against every host, each programmable window against the map and its host, and the
+                // virtio-iommu plan against every host's own holes, the windows and the map.
                 let violations = LayoutVerifier.violations(of: layout, on: fleet.hosts, strictRelaxable: fleet.strictRelaxable)
                     + LayoutVerifier.violations(of: placements, layout: layout, on: fleet.hosts, strictRelaxable: fleet.strictRelaxable)
+                    + LayoutVerifier.violations(of: layout.viommu, layout: layout, placements: placements, on: fleet.hosts, strictRelaxable: fleet.strictRelaxable)
                 guard violations.isEmpty else { throw VerifierRejectedLayout(violations: violations) }
                 return Solution(layout: VerifiedLayout(checked: layout), hosts: fleet.hosts, programmable: placements, statistics: statistics)
             case .needsReservation(let hole):

@@ -23,6 +23,17 @@ public struct Violation: Equatable, Sendable, CustomStringConvertible {
         case programmableWindowOverlapsGuest = "programmable-window-overlaps-guest"
         /// A programmable window overlaps one of its own host's fixed holes (``Violation/hostRegion``).
         case programmableWindowOverlapsHostRegion = "programmable-window-overlaps-host-region"
+        /// The virtio-iommu plan does not list a host hole (``Violation/hostRegion``) or a placed
+        /// programmable window that lies inside the guest's IOVA window.
+        case viommuMissesHostRegion = "viommu-misses-host-region"
+        /// The virtio-iommu plan lists an MSI window (a host's msi/sw-msi region or a placed
+        /// programmable window) as plain reserved, or the other way round.
+        case viommuWrongRegionType = "viommu-wrong-region-type"
+        /// A range the virtio-iommu plan reserves overlaps guest RAM, a DIMM or a planned DIMM (``Violation/guestRegion``).
+        case viommuOverlapsGuest = "viommu-overlaps-guest"
+        /// The plan disagrees with itself, the hosts or QEMU: unsorted or overlapping regions, an
+        /// `aw-bits` or narrowest width that is not the set's, or a machine window that is not the machine's.
+        case viommuInconsistent = "viommu-inconsistent"
     }
 
     /// The host the layout fails on.
