@@ -51,7 +51,7 @@ let package = Package(
         // Rehearsal: a real Linux VFIO in a TCG virtual host, for solved layouts and host profiles (Patches/ are data).
         .target(name: "LayoutRehearsal", dependencies: ["LayoutCore", "LayoutMachines", "LayoutPlacement", "LayoutOutputs"],
                 path: "Sources/LayoutRehearsal", exclude: ["Patches"]),
-        .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal", "LayoutSolver", "layoutsolve"], path: "Tests/RehearsalTests"),
+        .testTarget(name: "RehearsalTests", dependencies: ["LayoutRehearsal", "LayoutSolver", "layoutsolve", "TestSupport"], path: "Tests/RehearsalTests"),
         // Realistic fleets as profile files, shared by the benchmark and the scale tests.
         .target(name: "FleetGenerator", dependencies: ["LayoutSolver"], path: "Sources/FleetGenerator"),
         // A plain executable, not a test: `.ci/bench` builds it in release mode and prints the report.
@@ -60,12 +60,15 @@ let package = Package(
         .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver", "FleetGenerator"], path: "Tests/LayoutSolverTests", exclude: ["Fixtures"]),
         // Runs the built `layoutsolve` binary: exit codes, streams and files as a user sees them.
         .testTarget(name: "CLITests", dependencies: ["layoutsolve"], path: "Tests/CLITests"),
+        // Test helpers shared by the suites that run real QEMU, guests and virtual hosts: a trait that keeps
+        // blocking tests off Swift's cooperative pool. Not part of the library.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Boots Debian's kernel as the guest of a layout under TCG (slow; LAYOUTSOLVE_SKIP_SLOW_TESTS=1 skips).
-        .testTarget(name: "GuestBootTests", dependencies: ["LayoutSolver", "LayoutRehearsal"], path: "Tests/GuestBootTests"),
-        // Rehearses layouts against a real Linux VFIO in a TCG virtual host (issue 14); Foundation only.
+        .testTarget(name: "GuestBootTests", dependencies: ["LayoutSolver", "LayoutRehearsal", "TestSupport"], path: "Tests/GuestBootTests"),
+        // Real, paused QEMU 7.2 and 10.0 reading the memory map back, and a real libvirtd.
         .testTarget(
             name: "QEMUIntegrationTests",
-            dependencies: ["LayoutSolver", "FleetGenerator"],
+            dependencies: ["LayoutSolver", "FleetGenerator", "TestSupport"],
             path: "Tests/QEMUIntegrationTests",
             exclude: ["Fixtures"]
         ),

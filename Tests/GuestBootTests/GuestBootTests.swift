@@ -8,8 +8,9 @@ import Foundation
 import Glibc
 #endif
 import Testing
+import TestSupport
 
-@Suite("Guest boots a layout", .serialized, .timeLimit(.minutes(10)))
+@Suite("Guest boots a layout", .blockingTCGGuests, .serialized, .timeLimit(.minutes(30)))
 struct GuestBootTests {
     private func check(_ layout: GuestBootLayout) throws -> GuestBootResult {
         let result = try GuestBoot.run(layout)

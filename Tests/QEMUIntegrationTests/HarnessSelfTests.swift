@@ -7,6 +7,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -29,13 +30,13 @@ private func processes(mentioning needle: String) -> [Int32] {
     }
 }
 
-@Suite("QEMU harness self-tests (real qemu-system-x86_64, TCG, paused)")
+@Suite("QEMU harness self-tests (real qemu-system-x86_64, TCG, paused)", .blocking)
 struct HarnessSelfTests {
 
     // MARK: - q35 -m 4G
 
     @Test("q35 -m 4G: flat RAM of AS memory is pc.ram at 0-2G (minus 0xc0000-0xfffff) and 4G-6G",
-          .requiresQEMU(), .timeLimit(.minutes(1)))
+          .requiresQEMU(), .timeLimit(.minutes(5)))
     func q35FourGiB() throws {
         let qemu = try QEMUProcess(arguments: ["-machine", "q35", "-m", "4G", "-cpu", "qemu64"])
         defer { qemu.stop() }
@@ -113,7 +114,7 @@ struct HarnessSelfTests {
     // MARK: - device-memory (empty container, only in the non-flat tree)
 
     @Test("q35 -m 2G,slots=4,maxmem=8G: device-memory 0x100000000-0x37fffffff, hole64 at 14G",
-          .requiresQEMU(), .timeLimit(.minutes(1)))
+          .requiresQEMU(), .timeLimit(.minutes(5)))
     func q35DeviceMemory() throws {
         let qemu = try QEMUProcess(arguments: ["-machine", "q35", "-m", "2G,slots=4,maxmem=8G"])
         defer { qemu.stop() }
@@ -144,7 +145,7 @@ struct HarnessSelfTests {
     // MARK: - early exit with QEMU's own error text
 
     @Test("bad -machine argument: QEMUProcess throws QEMU's stderr and exit status",
-          .requiresQEMU(), .timeLimit(.minutes(1)))
+          .requiresQEMU(), .timeLimit(.minutes(5)))
     func badArgumentThrowsStderr() throws {
         let error = #expect(throws: QEMUProcessError.self) {
             _ = try QEMUProcess(arguments: ["-machine", "q35,max-ram-below-4g=5G"])
@@ -163,7 +164,7 @@ struct HarnessSelfTests {
     }
 
     @Test("error reported after the QMP greeting (phys-bits too low) is still an early exit",
-          .requiresQEMU(), .timeLimit(.minutes(1)))
+          .requiresQEMU(), .timeLimit(.minutes(5)))
     func physBitsTooLowAfterGreeting() throws {
         // QEMU 7.2 sends the QMP greeting before pc_memory_init runs this check, so the harness
         // must notice the EOF during qmp_capabilities/query-status and report the exit.
@@ -181,7 +182,7 @@ struct HarnessSelfTests {
     // MARK: - low RAM lowered to 0x7b800000, DIMM at 7 GiB
 
     @Test("q35 max-ram-below-4g=0x7b800000, 4219469824 B RAM, DIMM at 7 GiB: matches the derivation",
-          .requiresQEMU(), .timeLimit(.minutes(1)))
+          .requiresQEMU(), .timeLimit(.minutes(5)))
     func loweredLowRAMAndDIMM() throws {
         let ramSize: UInt64 = 4_219_469_824  // 0xfb800000; decimal with B suffix (hex+B is misread)
         let maxRAMBelow4G: UInt64 = 0x7b80_0000
@@ -267,7 +268,7 @@ struct HarnessSelfTests {
     }
 
     @Test("TCG accepts phys-bits other than 40 and the vendor override",
-          .requiresQEMU(), .timeLimit(.minutes(1)),
+          .requiresQEMU(), .timeLimit(.minutes(5)),
           arguments: [
               CPUCase(cpu: "max,host-phys-bits=off,phys-bits=39,vendor=GenuineIntel",
                       physBits: 39, vendor: "GenuineIntel", htE820: false),
@@ -290,7 +291,7 @@ struct HarnessSelfTests {
     }
 
     @Test("the CPU vendor decides AMD 1 TiB relocation under TCG; phys-bits 39 is enforced",
-          .requiresQEMU(), .timeLimit(.minutes(1)))
+          .requiresQEMU(), .timeLimit(.minutes(5)))
     func vendorDecidesRelocation() throws {
         // 4G RAM + 996G device memory + 32G hole64 crosses 0xfd00000000 (section 2).
         let mem = ["-machine", "q35", "-m", "4G,slots=2,maxmem=1000G"]
@@ -327,7 +328,7 @@ struct HarnessSelfTests {
     // MARK: - aarch64 virt (same harness, other binary)
 
     @Test("aarch64 virt -m 2G,slots=2,maxmem=4G: RAM at 1G, device-memory at 3G, high MMIO at 512G",
-          .requiresQEMU("qemu-system-aarch64"), .timeLimit(.minutes(1)))
+          .requiresQEMU("qemu-system-aarch64"), .timeLimit(.minutes(5)))
     func armVirt() throws {
         let qemu = try QEMUProcess(binary: "qemu-system-aarch64",
                                    arguments: ["-machine", "virt", "-cpu", "max", "-m", "2G,slots=2,maxmem=4G"])
@@ -349,7 +350,7 @@ struct HarnessSelfTests {
     // MARK: - lifecycle
 
     @Test("stop() kills and reaps QEMU and removes its temp dir; QMP errors carry class/desc",
-          .requiresQEMU(), .timeLimit(.minutes(1)))
+          .requiresQEMU(), .timeLimit(.minutes(5)))
     func lifecycleAndQMPErrors() throws {
         let qemu = try QEMUProcess(arguments: ["-machine", "q35", "-m", "512M"])
         #expect(qemu.isRunning)

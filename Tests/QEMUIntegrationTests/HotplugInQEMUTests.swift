@@ -1,10 +1,11 @@
 import Foundation
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// Planned hot-add DIMMs, hot-added into a real paused QEMU 7.2 over QMP; QEMU's own first-fit
 /// placement compared with the model's; in QEMU 7.2 and 10.0.
-@Suite("Hotplug in real QEMU 7.2 and 10.0")
+@Suite("Hotplug in real QEMU 7.2 and 10.0", .blocking)
 struct HotplugInQEMUTests {
     let gib = LayoutProof.gib
 
@@ -16,7 +17,7 @@ struct HotplugInQEMUTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func plannedDIMMsStepOverAHoleWhenHotAdded(on binary: QEMUBinary) throws {
         let hosts = [LayoutProof.host("hole-at-15g", reserved: [(15 * gib, 15 * gib + 0xfffff, .reserved)])]
         let vm = VMSpec(ram: 8 * gib, cpuModel: "max", hotplug: [HotplugRequest(count: 2, size: 4 * gib)])
@@ -37,7 +38,7 @@ struct HotplugInQEMUTests {
     }
 
     /// What QEMU does with DIMMs without addr=, and what `verify --qemu-args` predicts for it.
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func automaticPlacementMatchesQEMU(on binary: QEMUBinary) throws {
         let line = "-machine q35 -m 6G,slots=3,maxmem=12G -cpu qemu64,phys-bits=40 -object memory-backend-ram,id=a,size=1G -object memory-backend-ram,id=b,size=2G -device pc-dimm,id=da,memdev=a,addr=0x200000000 -device pc-dimm,id=db,memdev=b"
         let qemu = try QEMUProcess(binary: binary.x86, line)

@@ -4,11 +4,12 @@ import FoundationXML
 #endif
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// The layout merged into a domain as `virsh dumpxml` prints it (4 vCPUs, a hostdev, pc-q35-7.2),
 /// checked by the real libvirt 9.0: its schema, `virsh define`, a paused start with the predicted
 /// RAM map, and a planned DIMM attached live from the hotplug file. TCG (`type='qemu'`), so no /dev/kvm.
-@Suite("libvirt domain merge in a real libvirtd", .serialized)
+@Suite("libvirt domain merge in a real libvirtd", .blocking, .serialized)
 struct LibvirtDomainInLibvirtdTests {
     static let gib: UInt64 = 1 << 30
     static let fixture = LayoutProof.repository.appendingPathComponent("Tests/QEMUIntegrationTests/Fixtures/dumpxml-q35-7.2-hostdev.xml")

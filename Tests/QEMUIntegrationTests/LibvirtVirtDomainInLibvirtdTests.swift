@@ -4,6 +4,7 @@ import FoundationXML
 #endif
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// An Arm virt layout merged into an aarch64 domain as `virsh dumpxml` prints it (4 vCPUs, a
 /// hostdev, virt-7.2, UEFI, ACPI, GICv3), checked by the real libvirt 9.0 and qemu-system-aarch64
@@ -11,7 +12,7 @@ import Testing
 /// planned DIMM attached live, and verify on what libvirt defined. TCG (`type='qemu'`, `-cpu max`),
 /// so it runs on this x86_64 machine; the firmware is picked by libvirt from Debian's AAVMF
 /// descriptors (qemu-efi-aarch64), as `<os firmware='efi'>` asks.
-@Suite("libvirt aarch64 virt domain in a real libvirtd", .serialized)
+@Suite("libvirt aarch64 virt domain in a real libvirtd", .blocking, .serialized)
 struct LibvirtVirtDomainInLibvirtdTests {
     static let gib: UInt64 = 1 << 30
     static let fleet = ["Examples/fleets/arm64/"]

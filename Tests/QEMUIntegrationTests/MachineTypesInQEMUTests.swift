@@ -1,12 +1,13 @@
 import Foundation
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// Every machine-type version the tool accepts, proven for q35, pc and virt on each binary that
 /// has it (7.2 on Debian's 7.2; 7.2 … 10.0 on the backports 10.0): one layout per machine that
 /// needs the solver's knobs (lowered low RAM, a cold-plugged DIMM over a hole, maxmem and slots),
 /// started paused and compared with QEMU's own memory map.
-@Suite("Every accepted machine type in real QEMU 7.2 and 10.0")
+@Suite("Every accepted machine type in real QEMU 7.2 and 10.0", .blocking)
 struct MachineTypesInQEMUTests {
     static let gib = LayoutProof.gib
 

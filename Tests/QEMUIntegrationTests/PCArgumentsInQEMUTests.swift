@@ -1,14 +1,15 @@
 import Foundation
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// The emitted pc (i440fx) arguments, proven in a real paused qemu-system-x86_64, 7.2 and 10.0.
-@Suite("pc arguments in real QEMU 7.2 and 10.0")
+@Suite("pc arguments in real QEMU 7.2 and 10.0", .blocking)
 struct PCArgumentsInQEMUTests {
     let gib = LayoutProof.gib
     let mib: UInt64 = 1 << 20
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func raisedLowRAM(on binary: QEMUBinary) throws {
         let hosts = try LayoutProof.hosts(["Profiles/intel-xeon-vtd48.json"])
         let (solution, qemu) = try LayoutProof.prove(on: binary, hosts, VMSpec(machine: .pc, ram: 3686 * mib, pciHole32: 256 * mib, cpuModel: "max"))
@@ -18,7 +19,7 @@ struct PCArgumentsInQEMUTests {
         #expect(solution.layout.machineType == "pc-i440fx-7.2")
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func loweredLowRAMAndADIMM(on binary: QEMUBinary) throws {
         let hosts = [
             LayoutProof.host("hp-rmrr", reserved: [(0xbdf6_e000, 0xbdf8_4fff, .direct)]),

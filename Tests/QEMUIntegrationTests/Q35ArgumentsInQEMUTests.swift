@@ -1,11 +1,12 @@
 import Foundation
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// The emitted q35 arguments, proven: a real, paused qemu-system-x86_64 (Debian's 7.2, and 10.0) is started
 /// from `qemu.argv` and its flat memory map must show exactly the predicted RAM, clear of every
 /// host's holes.
-@Suite("q35 arguments in real QEMU 7.2 and 10.0")
+@Suite("q35 arguments in real QEMU 7.2 and 10.0", .blocking)
 struct Q35ArgumentsInQEMUTests {
     static let gib = LayoutProof.gib
 
@@ -18,7 +19,7 @@ struct Q35ArgumentsInQEMUTests {
     }
     func temporaryFolder() throws -> URL { try LayoutProof.temporaryFolder() }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func rmrrBelow4GiBShortensLowRAM(on binary: QEMUBinary) throws {
         let hosts = try Self.hosts("Examples/fleets/xeon-rmrr-strict/")
         let (solution, qemu) = try prove(on: binary, hosts, VMSpec(ram: 6 * Self.gib, cpuModel: "max"))
@@ -28,7 +29,7 @@ struct Q35ArgumentsInQEMUTests {
         #expect(try qemu.qomGetUInt64("/machine", "max-ram-below-4g") == knobs.maxRamBelow4G)
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func holeAbove4GiBSplitsRAMIntoADIMM(on binary: QEMUBinary) throws {
         let hosts = [try Self.hosts("Profiles/intel-xeon-vtd48.json")[0], Self.host("hole-at-8g", reserved: [(8 * Self.gib, 9 * Self.gib - 1, .reserved)])]
         let (solution, qemu) = try prove(on: binary, hosts, VMSpec(ram: 16 * Self.gib, cpuModel: "max"))
@@ -36,7 +37,7 @@ struct Q35ArgumentsInQEMUTests {
         #expect(solution.layout.dimmCount == 1)
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func narrowIOMMUHostWithMaxmemAndSlots(on binary: QEMUBinary) throws {
         let hosts = try Self.hosts("Examples/fleets/mixed-x86/")
         let (solution, qemu) = try prove(on: binary, hosts, VMSpec(ram: 12 * Self.gib, maxmem: 20 * Self.gib, slots: 2, cpuModel: "max"))
@@ -51,7 +52,7 @@ struct Q35ArgumentsInQEMUTests {
         #expect(device.start...device.end == solution.layout.regions.first { $0.kind == .deviceMemory }!.range.start...solution.layout.regions.first { $0.kind == .deviceMemory }!.range.last)
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func hugepageAlignedPieces(on binary: QEMUBinary) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -66,7 +67,7 @@ struct Q35ArgumentsInQEMUTests {
 
     /// More than 1 TiB of RAM on a small machine: the RAM is backed by sparse shared files, which
     /// QEMU maps without committing memory, and a paused guest never touches it.
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func intelVCPUStepsOverTheHyperTransportHoleAt1TiB(on binary: QEMUBinary) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -77,7 +78,7 @@ struct Q35ArgumentsInQEMUTests {
         #expect(knobs.dimms.map(\.address) == [0x100_0000_0000])
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func amdVCPURelocatesAbove1TiB(on binary: QEMUBinary) throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -2,13 +2,14 @@ import FleetGenerator
 import Foundation
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// The property "no emitted argv makes a QEMU exit": seeded random fleets and VMs (q35, pc, virt;
 /// random targets the binary has, holes, maxmem/slots, hugepage alignment, hot-add plans, p2p,
 /// virtio-iommu) are solved, and each layout's arguments are started paused in every binary that
 /// has its machine type. QMP must come up (no argument refused, no abort) and the RAM map must be
 /// the predicted one. Slow (one QEMU per sample): LAYOUTSOLVE_SKIP_SLOW_TESTS=1 skips it.
-@Suite("Random layouts start in real QEMU 7.2 and 10.0", .enabled(if: !QEMUProcess.skipSlowTests(), "LAYOUTSOLVE_SKIP_SLOW_TESTS is set"))
+@Suite("Random layouts start in real QEMU 7.2 and 10.0", .blocking, .enabled(if: !QEMUProcess.skipSlowTests(), "LAYOUTSOLVE_SKIP_SLOW_TESTS is set"))
 struct RandomLayoutsInQEMUTests {
     static let gib = LayoutProof.gib
     /// Layouts started per binary; the seed is fixed so a failure reproduces. For a longer search

@@ -1,10 +1,11 @@
 import Foundation
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// virtio-iommu as QEMU really takes it (VirtioIOMMU.md in LayoutSolver.docc): the emitted device starts on every
 /// machine type of both binaries, and the guest is told only the machine's own MSI window.
-@Suite("virtio-iommu in real QEMU 7.2 and 10.0")
+@Suite("virtio-iommu in real QEMU 7.2 and 10.0", .blocking)
 struct VIOMMUInQEMUTests {
     static let gib = LayoutProof.gib
 
@@ -46,7 +47,7 @@ struct VIOMMUInQEMUTests {
     }
 
     /// Why no reserved-regions are emitted: a user list is refused by 7.2 and aborts 10.0.
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func aUserReservedRegionListIsRefused(on binary: QEMUBinary) throws {
         let device = binary.release < QEMUVersion(major: 8, minor: 2)
             ? "virtio-iommu-pci,len-reserved-regions=1,reserved-regions[0]=0xfd00000000:0xffffffffff:0"

@@ -1,14 +1,15 @@
 import Foundation
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// The emitted Arm virt arguments, proven in a real paused qemu-system-aarch64 (7.2 and 10.0) with Debian's
 /// AAVMF firmware (needed on 7.2 for the ACPI memory hotplug that pc-dimm requires).
-@Suite("virt arguments in real QEMU 7.2 and 10.0")
+@Suite("virt arguments in real QEMU 7.2 and 10.0", .blocking)
 struct VirtArgumentsInQEMUTests {
     let gib = LayoutProof.gib
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func d05DoorbellInsideDefaultRAM(on binary: QEMUBinary) throws {
         let hosts = try LayoutProof.hosts(["Examples/fleets/arm64/"])
         let (solution, qemu) = try LayoutProof.prove(on: binary, hosts, VMSpec(machine: .virt, ram: 8 * gib, cpuModel: "max"))
@@ -19,7 +20,7 @@ struct VirtArgumentsInQEMUTests {
         #expect(solution.programmable.allSatisfy { $0.isDefault })
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func maxmemAndSlotsAroundTheDoorbell(on binary: QEMUBinary) throws {
         let hosts = try LayoutProof.hosts(["Profiles/hisilicon-d05.json", "Profiles/arm64-smmuv3.json"])
         let (solution, qemu) = try LayoutProof.prove(on: binary, hosts, VMSpec(machine: .virt, ram: 6 * gib, maxmem: 16 * gib, slots: 2, cpuModel: "max"))
@@ -34,7 +35,7 @@ struct VirtArgumentsInQEMUTests {
         #expect(mmio.start == solution.layout.regions.first { $0.name == "pcie-mmio-high" }?.range.start)
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: QEMUBinary.testable)
+    @Test(.timeLimit(.minutes(5)), arguments: QEMUBinary.testable)
     func noHoleNoDIMMNoFirmware(on binary: QEMUBinary) throws {
         let hosts = try LayoutProof.hosts(["Profiles/arm64-smmuv3.json"])
         let (solution, qemu) = try LayoutProof.prove(on: binary, hosts, VMSpec(machine: .virt, ram: 4 * gib, cpuModel: "max"))
@@ -45,13 +46,13 @@ struct VirtArgumentsInQEMUTests {
 }
 
 /// virt's high-memory knobs chosen by the solver, proven on the binary that has them.
-@Suite("virt high-memory knobs in real QEMU 10.0")
+@Suite("virt high-memory knobs in real QEMU 10.0", .blocking)
 struct VirtHighMemoryInQEMUTests {
     let gib = LayoutProof.gib
 
     /// A host hole inside the default 64-bit PCIe window (512 GiB-1 TiB) and p2p: on a 10.0 target
     /// the window grows to 1 TiB, which QEMU aligns to 1 TiB, past the hole.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func p2pMovesTheWindowPastAHoleAt512GiB() throws {
         let binary = QEMUBinary.backports10
         try #require(binary.isInstalled || !QEMUProcess.isCI(), "QEMU 10.0 is missing (bash .ci/install-qemu10)")
@@ -71,7 +72,7 @@ struct VirtHighMemoryInQEMUTests {
     }
 
     /// On 8.x the window cannot move, so with p2p it is switched off (highmem-mmio=off) and QEMU has none.
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(5)))
     func p2pSwitchesTheWindowOffBefore10() throws {
         let binary = QEMUBinary.backports10
         guard binary.isInstalled || QEMUProcess.isCI() else { return }

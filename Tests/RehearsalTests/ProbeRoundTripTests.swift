@@ -6,6 +6,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 import LayoutSolver
 @testable import LayoutRehearsal
 
@@ -28,23 +29,23 @@ private func hardHoles(_ profile: HostProfile) -> Set<String> {
     Set(profile.reserved.filter { $0.type.blocksDMA(strictRelaxable: false) }.map { "\($0.range)" })
 }
 
-@Suite(.serialized, .enabled(if: RehearsalPrerequisites.shouldRun && (RehearsalPrerequisites.isCI || FileManager.default.isExecutableFile(atPath: OuterQEMU.patched)),
+@Suite(.blockingTCGGuests, .serialized, .enabled(if: RehearsalPrerequisites.shouldRun && (RehearsalPrerequisites.isCI || FileManager.default.isExecutableFile(atPath: OuterQEMU.patched)),
                              "LAYOUTSOLVE_SKIP_SLOW_TESTS is set, or no qemu-system-x86 / patched QEMU (bash .ci/build-rehearsal-qemu)"))
 struct ProbeRoundTripTests {
-    @Test(.timeLimit(.minutes(5))) func intelVTd39() throws {
+    @Test(.timeLimit(.minutes(30))) func intelVTd39() throws {
         let (original, probed, _) = try roundTrip("Profiles/intel-client-39.json")
         #expect(probed.iommuKind == .intelVTd)
         #expect(probed.iommuAddressBits == original.iommuAddressBits)
         #expect(hardHoles(probed) == hardHoles(original))
     }
 
-    @Test(.timeLimit(.minutes(5))) func amdViHyperTransport() throws {
+    @Test(.timeLimit(.minutes(30))) func amdViHyperTransport() throws {
         let (original, probed, _) = try roundTrip("Profiles/amd-epyc-7003.json")
         #expect(probed.iommuKind == .amdVi)
         #expect(hardHoles(probed) == hardHoles(original))
     }
 
-    @Test(.timeLimit(.minutes(5))) func virtioReservedRegionsAndWidth() throws {
+    @Test(.timeLimit(.minutes(30))) func virtioReservedRegionsAndWidth() throws {
         let (original, probed, plan) = try roundTrip("Profiles/intel-server-rmrr.json")
         // The direct RMRR comes back as reserved; the 48-bit width as a reserved region above 2^48.
         let expected = Set(plan.holes.map { "\($0.range)" })

@@ -4,6 +4,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 import LayoutSolver
 @testable import LayoutRehearsal
 
@@ -70,13 +71,13 @@ enum RehearseCLI {
     }
 }
 
-@Suite(.serialized, .enabled(if: RehearsalPrerequisites.shouldRun && (RehearsalPrerequisites.isCI || FileManager.default.isExecutableFile(atPath: OuterQEMU.patched)),
+@Suite(.blockingTCGGuests, .serialized, .enabled(if: RehearsalPrerequisites.shouldRun && (RehearsalPrerequisites.isCI || FileManager.default.isExecutableFile(atPath: OuterQEMU.patched)),
                              "LAYOUTSOLVE_SKIP_SLOW_TESTS is set, or no qemu-system-x86 / patched QEMU (bash .ci/build-rehearsal-qemu)"))
 struct RehearseCLITests {
     static let fleet = "Examples/fleets/xeon-rmrr-strict/"
 
     /// The solver's layout maps on both hosts of the fleet (JSON shape checked on the way).
-    @Test(.timeLimit(.minutes(8))) func solvedLayoutMapsOnEveryHost() throws {
+    @Test(.timeLimit(.minutes(30))) func solvedLayoutMapsOnEveryHost() throws {
         let run = try RehearseCLI.run(["rehearse", "--hosts", Self.fleet, "--vm", "Examples/vm/rehearse-2g.json", "--format", "json"])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
@@ -89,7 +90,7 @@ struct RehearseCLITests {
     }
 
     /// QEMU's default q35 layout of 2 GiB is all low RAM and covers the direct RMRR at 0x7bb24000.
-    @Test(.timeLimit(.minutes(8))) func defaultLayoutFailsNamingHostAndHole() throws {
+    @Test(.timeLimit(.minutes(30))) func defaultLayoutFailsNamingHostAndHole() throws {
         let run = try RehearseCLI.run(["rehearse", "--hosts", Self.fleet, "--qemu-args", "-M q35 -m 2G"])
         #expect(run.status == 1, "\(run.stderr)")
         #expect(run.stdout.contains("FAIL  intel-xeon-vtd48-rmrr-direct"))
@@ -101,7 +102,7 @@ struct RehearseCLITests {
     /// Migrate then hot-add, both ways between the two profiles: QEMU's default layout survives
     /// the migration but its vfio-pci hot-add is refused on the host with the RMRR in low RAM;
     /// layoutsolve's layout passes every pair.
-    @Test(.timeLimit(.minutes(10))) func migrateThenHotAddBothWays() throws {
+    @Test(.timeLimit(.minutes(30))) func migrateThenHotAddBothWays() throws {
         let failing = try RehearseCLI.run(["rehearse", "--hosts", Self.fleet, "--qemu-args", "-M q35 -m 2G", "--migrate", "--format", "json"])
         #expect(failing.status == 1, "\(failing.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(failing.stdout.utf8)) as? [String: Any]

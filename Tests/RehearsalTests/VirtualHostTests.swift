@@ -5,6 +5,7 @@
 
 import Foundation
 import Testing
+import TestSupport
 @testable import LayoutRehearsal
 
 /// Boot RAM (512 MiB unless told) on q35 with room for one DIMM anywhere below `maxmem`.
@@ -31,9 +32,9 @@ private func isRefused(_ o: Outcome?, mentioning text: String) -> Bool {
     return false
 }
 
-@Suite(.serialized, .enabled(if: RehearsalPrerequisites.shouldRun, "LAYOUTSOLVE_SKIP_SLOW_TESTS is set or this machine lacks qemu-system-x86 (boots TCG virtual hosts)"))
+@Suite(.blockingTCGGuests, .serialized, .enabled(if: RehearsalPrerequisites.shouldRun, "LAYOUTSOLVE_SKIP_SLOW_TESTS is set or this machine lacks qemu-system-x86 (boots TCG virtual hosts)"))
 struct VirtualHostTests {
-    @Test(.timeLimit(.minutes(20))) func imageBuildsAndIsCached() throws {
+    @Test(.timeLimit(.minutes(40))) func imageBuildsAndIsCached() throws {
         let first = try VirtualHostImage.prepare()
         let again = try VirtualHostImage.prepare()
         print("rehearsal image: built in \(String(format: "%.1f", first.buildSeconds)) s (0 = cached), initramfs \(first.initramfsBytes) bytes, \(first.packages)")
@@ -44,7 +45,7 @@ struct VirtualHostTests {
 
     /// VT-d with a 39-bit address width: a DIMM at 512 GiB (2^39) is past the aperture and refused;
     /// the same VM with the DIMM at 4 GiB maps. A 48-bit host is checked by the next test.
-    @Test(.timeLimit(.minutes(8))) func intel39RefusesDIMMAbove2To39() throws {
+    @Test(.timeLimit(.minutes(30))) func intel39RefusesDIMMAbove2To39() throws {
         let vm = innerVM(maxmem: "600G", cpu: "max")
         let r = try Rehearsal.run(host: VirtualHostSpec(iommu: .intel(awBits: 39)),
                                   jobs: [RehearsalJob(innerArguments: vm + coldDIMM(at: 1 << 39)),
@@ -59,7 +60,7 @@ struct VirtualHostTests {
         #expect(isRefused(r.outcomes.last, mentioning: "0x8000000000"))
     }
 
-    @Test(.timeLimit(.minutes(8))) func intel48MapsDIMMAbove2To39() throws {
+    @Test(.timeLimit(.minutes(30))) func intel48MapsDIMMAbove2To39() throws {
         let r = try Rehearsal.run(host: VirtualHostSpec(iommu: .intel(awBits: 48)),
                                   jobs: [RehearsalJob(innerArguments: innerVM(maxmem: "600G", cpu: "max", ram: "1G") + coldDIMM(at: 1 << 39))])
         show("intel aw-bits=48 (1 GiB + 128 MiB pinned)", r)
@@ -68,7 +69,7 @@ struct VirtualHostTests {
 
     /// AMD-Vi: Linux reserves the HyperTransport hole 0xfd00000000-0xffffffffff; a DIMM hot-added
     /// inside it (Intel vCPU, so QEMU does not move RAM above 1 TiB) is refused, moved to 4 GiB it maps.
-    @Test(.timeLimit(.minutes(8))) func amdRefusesDIMMInHyperTransportHole() throws {
+    @Test(.timeLimit(.minutes(30))) func amdRefusesDIMMInHyperTransportHole() throws {
         let vm = innerVM(maxmem: "1020G", cpu: "max,vendor=GenuineIntel,phys-bits=42")
         let r = try Rehearsal.run(host: VirtualHostSpec(iommu: .amd),
                                   jobs: [RehearsalJob(innerArguments: vm, hotAdd: hotDIMM(at: 0xfd_0000_0000)),
@@ -83,7 +84,7 @@ struct VirtualHostTests {
 extension VirtualHostTests {
     /// An inner QEMU that fails for a reason other than VFIO is an error naming its message, never
     /// a refusal (a typo in a layout must not read as "this host cannot map it").
-    @Test(.timeLimit(.minutes(8))) func innerQEMUErrorIsNotARefusal() throws {
+    @Test(.timeLimit(.minutes(30))) func innerQEMUErrorIsNotARefusal() throws {
         do {
             let outcome = try Rehearsal.run(host: VirtualHostSpec(iommu: .intel(awBits: 48)),
                                             innerArguments: ["-M", "q35", "-m", "256M", "-nodefaults", "-device", "pc-dimm,id=d0,memdev=nonexistent"])
@@ -100,10 +101,10 @@ extension VirtualHostTests {
 /// .ci/build-rehearsal-qemu): a hole inside low RAM refuses pc.ram, a firmware hole at 4-5 GiB
 /// refuses a DIMM placed in it, and the DIMM right after the hole maps (a region starting right
 /// after RAM is fine, and vice versa).
-@Suite(.serialized, .enabled(if: RehearsalPrerequisites.shouldRun && (RehearsalPrerequisites.isCI || FileManager.default.isExecutableFile(atPath: OuterQEMU.patched)),
+@Suite(.blockingTCGGuests, .serialized, .enabled(if: RehearsalPrerequisites.shouldRun && (RehearsalPrerequisites.isCI || FileManager.default.isExecutableFile(atPath: OuterQEMU.patched)),
                              "LAYOUTSOLVE_SKIP_SLOW_TESTS is set, or no patched QEMU (bash .ci/build-rehearsal-qemu)"))
 struct VirtioReservedRegionTests {
-    @Test(.timeLimit(.minutes(8))) func userReservedRegionsAreEnforced() throws {
+    @Test(.timeLimit(.minutes(30))) func userReservedRegionsAreEnforced() throws {
         let host = VirtualHostSpec(iommu: .virtio(awBits: nil), reservedRegions: [
             .init(start: 0x1e00_0000, end: 0x1fff_ffff), .init(start: 0x1_0000_0000, end: 0x1_3fff_ffff),
         ])
