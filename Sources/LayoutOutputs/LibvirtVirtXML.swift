@@ -46,24 +46,7 @@ extension LibvirtXML {
         xml.open("domain", [("type", options.domainType), ("xmlns:qemu", qemuNamespace)])
         xml.element("name", text: options.name ?? layout.vm.name ?? "layoutsolve-vm")
 
-        // libvirt's <memory> counts the DIMMs too; QEMU's -m size is boot RAM only (see pc(_:)).
-        let dimmBytes = try knobs.dimms.reduce(UInt64(0)) { try $0.checkedAdd($1.size, "(DIMM sizes)") }
-        let total = try knobs.ramSize.checkedAdd(dimmBytes, "(boot RAM + DIMMs)")
-        if let maxmem = knobs.maxmem {
-            xml.element("maxMemory", [("slots", String(knobs.slots)), ("unit", "KiB")], text: try kib(maxmem, "maxmem"))
-        }
-        if dimmBytes > 0 {
-            xml.comment("memory = \(ByteCount.format(knobs.ramSize)) boot RAM (QEMU -m size) + \(ByteCount.format(dimmBytes)) in DIMMs: libvirt counts both")
-        }
-        xml.element("memory", [("unit", "KiB")], text: try kib(total, "memory"))
-        xml.element("currentMemory", [("unit", "KiB")], text: try kib(total, "memory"))
-        if let align = layout.vm.ramAlign {
-            xml.open("memoryBacking")
-            xml.open("hugepages")
-            xml.element("page", [("size", try kib(align, "ram_align")), ("unit", "KiB")])
-            xml.close("hugepages")
-            xml.close("memoryBacking")
-        }
+        try memoryElements(&xml, ramSize: knobs.ramSize, dimms: knobs.dimms, maxmem: knobs.maxmem, slots: knobs.slots, pageSize: layout.vm.ramAlign)
         xml.element("vcpu", [("placement", "static")], text: String(options.vcpus))
         // UEFI (libvirt picks the firmware from its descriptors, e.g. Debian's AAVMF) and ACPI: what
         // aarch64 guests boot with, and on QEMU 7.2 the condition for the ACPI GED that DIMMs need.

@@ -60,27 +60,7 @@ public enum LibvirtXML {
         // A complete domain: `virsh define` needs a name, and the NUMA cell lists these vCPUs.
         xml.element("name", text: options.name ?? layout.vm.name ?? "layoutsolve-vm")
 
-        // libvirt's <memory> is all memory including DIMMs, while QEMU's `-m size=` is boot RAM only:
-        // libvirt derives `-m size` as <memory> minus the memory devices (or as the sum of the NUMA
-        // cells), so <memory> must be boot RAM plus every DIMM for QEMU to get the verified size.
-        let dimmBytes = knobs.dimms.reduce(UInt64(0)) { $0 + $1.size }
-        let total = knobs.ramSize + dimmBytes
-        if let maxmem = knobs.maxmem {
-            xml.element("maxMemory", [("slots", String(knobs.slots)), ("unit", "KiB")], text: try kib(maxmem, "maxmem"))
-        }
-        if dimmBytes > 0 {
-            xml.comment("memory = \(ByteCount.format(knobs.ramSize)) boot RAM (QEMU -m size) + \(ByteCount.format(dimmBytes)) in DIMMs: libvirt counts both")
-        }
-        xml.element("memory", [("unit", "KiB")], text: try kib(total, "memory"))
-        xml.element("currentMemory", [("unit", "KiB")], text: try kib(total, "memory"))
-        if let align = layout.vm.ramAlign {
-            // The layout put every RAM piece on this boundary because the pages are this large.
-            xml.open("memoryBacking")
-            xml.open("hugepages")
-            xml.element("page", [("size", try kib(align, "ram_align")), ("unit", "KiB")])
-            xml.close("hugepages")
-            xml.close("memoryBacking")
-        }
+        try memoryElements(&xml, ramSize: knobs.ramSize, dimms: knobs.dimms, maxmem: knobs.maxmem, slots: knobs.slots, pageSize: layout.vm.ramAlign)
         xml.element("vcpu", [("placement", "static")], text: String(options.vcpus))
         xml.open("os")
         xml.element("type", [("arch", "x86_64"), ("machine", knobs.machineType)], text: "hvm")
