@@ -49,6 +49,8 @@ struct CaseResult {
     var readOnly = 0.0
     /// Python's read-and-decode of the same files (`PythonBaseline`).
     var python = Double.nan
+    /// The `layoutsolve` command as a process (`CommandLineRun`), start-up included.
+    var commandLine = Double.nan
     var peakMiB = 0.0
     var repetitions = 0
 
@@ -58,7 +60,7 @@ struct CaseResult {
             "outcome=\(outcome.replacingOccurrences(of: " ", with: "_"))", "hosts=\(hosts)", "holes=\(distinctHoles)",
             "rows=\(rows)", "columns=\(columns)", "binaries=\(binaries)", "solves=\(glpkSolves)",
             "parse=\(t.parse)", "normalize=\(t.normalize)", "model=\(t.model)", "glpk=\(t.glpk)", "verify=\(t.verify)",
-            "other=\(t.other)", "emit=\(t.emit)", "total=\(t.total)", "read=\(readOnly)", "python=\(python)", "peak=\(peakMiB)", "reps=\(repetitions)",
+            "other=\(t.other)", "emit=\(t.emit)", "total=\(t.total)", "read=\(readOnly)", "python=\(python)", "cli=\(commandLine)", "peak=\(peakMiB)", "reps=\(repetitions)",
         ].joined(separator: " ")
     }
 
@@ -85,6 +87,7 @@ struct CaseResult {
             verify: number("verify"), other: number("other"), emit: number("emit"), total: number("total"))
         readOnly = number("read")
         python = number("python")
+        commandLine = number("cli")
         peakMiB = number("peak")
         repetitions = integer("reps")
     }
@@ -117,6 +120,7 @@ enum CaseRunner {
         for _ in 0..<repetitions { reads.append(readOnly(hostsFolder: hostsFolder, vmFile: vmFile)) }
         result.readOnly = reads.sorted()[reads.count / 2]
         result.python = PythonBaseline.seconds(hostsFolder: hostsFolder, vmFile: vmFile, repetitions: repetitions)
+        result.commandLine = CommandLineRun.seconds(hostsFolder: hostsFolder, vmFile: vmFile, repetitions: repetitions)
         result.peakMiB = peakRSSMiB()
         return result
     }

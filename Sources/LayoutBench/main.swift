@@ -180,16 +180,17 @@ enum Report {
     }
 
     static func table(_ rows: [(BenchCase, CaseResult)], markdown: Bool) -> String {
-        let header = ["hosts", "holes", "VM", "parse", "normalize", "model", "GLPK", "verify", "other", "emit", "total", "read-only", "ratio", "python", "÷python", "rows×cols (bin)", "peak MiB", "result"]
+        let header = ["hosts", "holes", "VM", "parse", "normalize", "model", "GLPK", "verify", "other", "emit", "total", "read-only", "ratio", "python", "÷python", "cli", "cli÷python", "rows×cols (bin)", "peak MiB", "result"]
         var table: [[String]] = [header]
         for (bench, result) in rows {
             let t = result.times
             let ratio = result.readOnly > 0 && t.total.isFinite ? String(format: "%.2f", t.total / result.readOnly) : "-"
             let pythonRatio = result.python > 0 && t.total.isFinite ? String(format: "%.2f", t.total / result.python) : "-"
+            let commandLineRatio = result.python > 0 && result.commandLine.isFinite ? String(format: "%.2f", result.commandLine / result.python) : "-"
             table.append([
                 bench.fleet.regions > 0 ? bench.fleet.label : String(bench.fleet.hosts), String(result.distinctHoles), bench.vm.label,
                 seconds(t.parse), seconds(t.normalize), seconds(t.model), seconds(t.glpk), seconds(t.verify), seconds(t.other),
-                seconds(t.emit), seconds(t.total), seconds(result.readOnly), ratio, seconds(result.python), pythonRatio,
+                seconds(t.emit), seconds(t.total), seconds(result.readOnly), ratio, seconds(result.python), pythonRatio, seconds(result.commandLine), commandLineRatio,
                 "\(result.rows)×\(result.columns) (\(result.binaries))", String(format: "%.0f", result.peakMiB), result.outcome,
             ])
         }

@@ -53,7 +53,8 @@ package struct Fleet: Sendable {
     /// Validates the set and merges the hosts' holes; hosts are sorted by name so file order never matters.
     package init(hosts: [HostProfile], strictRelaxable: Bool = false) throws {
         guard !hosts.isEmpty else { throw InputError(source: "--hosts", message: "no host profiles given; a layout needs at least one host") }
-        if let problems = Optional(hosts.indices.flatMap { hosts[$0].invariantViolations() }), !problems.isEmpty {
+        // Through the buffer: passing `hosts[i]` on copied the profile (a retain per member).
+        if let problems = Optional(hosts.withUnsafeBufferPointer { buffer in buffer.indices.flatMap { buffer[$0].invariantViolations() } }), !problems.isEmpty {
             throw problems.count == 1 ? problems[0] as Error : InputErrors(errors: problems)
         }
         // Names to files, not whole profiles: a copy of a profile per host was a visible cost at 10,000 hosts.
@@ -72,9 +73,11 @@ package struct Fleet: Sendable {
         self.strictRelaxable = strictRelaxable
         var holes: [Hole] = []
         var hostIndex: [Int] = []
-        for index in self.hosts.indices {
-            holes.append(contentsOf: Self.holes(of: self.hosts[index], strictRelaxable: strictRelaxable))
-            hostIndex.append(contentsOf: repeatElement(index, count: holes.count - hostIndex.count))
+        self.hosts.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices {
+                Self.appendHoles(of: buffer[index], strictRelaxable: strictRelaxable, to: &holes)
+                hostIndex.append(contentsOf: repeatElement(index, count: holes.count - hostIndex.count))
+            }
         }
         // By (start, last, host name), as `adding` sorts. The hosts are sorted by name and the names
         // are unique (checked above), so a host's index orders as its name does: the sort compares
@@ -104,6 +107,12 @@ package struct Fleet: Sendable {
     /// Every range of one host that a DMA target must avoid.
     package static func holes(of host: HostProfile, strictRelaxable: Bool) -> [Hole] {
         var holes: [Hole] = []
+        appendHoles(of: host, strictRelaxable: strictRelaxable, to: &holes)
+        return holes
+    }
+
+    /// `holes(of:)` appended to `holes` in place: no array per host to copy from.
+    static func appendHoles(of host: HostProfile, strictRelaxable: Bool, to holes: inout [Hole]) {
         for region in host.reserved where region.type.blocksDMA(strictRelaxable: strictRelaxable) {
             holes.append(Hole(range: region.range, host: host.name, reason: .reserved(region.type), note: region.note, path: region.path))
         }
@@ -115,7 +124,6 @@ package struct Fleet: Sendable {
         if let limit = Sizes.limit(bits: host.iommuAddressBits) {
             holes.append(Hole(range: AddressRange(spanning: limit, .max), host: host.name, reason: .beyondIOMMUWidth(bits: host.iommuAddressBits), path: "$.iommu.address_bits"))
         }
-        return holes
     }
 
     /// The holes of individual hosts that overlap `range`, for explanations.

@@ -44,7 +44,7 @@ public enum InputLoader {
             if first == nil { seen[canonical] = file }
             parse.append(first == nil)
         }
-        let parsed = ParallelMap.map(count: files.count) { index -> Result<HostProfile, Error>? in
+        var parsed = ParallelMap.map(count: files.count) { index -> Result<HostProfile, Error>? in
             guard parse[index] else { return nil }
             let file = files[index]
             return Result { try HostProfileParser.parse(try readBytes(file), source: sourceName(file)) }
@@ -52,7 +52,8 @@ public enum InputLoader {
         var hosts: [HostProfile] = []
         hosts.reserveCapacity(files.count)
         for (index, file) in files.enumerated() {
-            guard let outcome = parsed[index] else {
+            // take(): the profile moves out of the slot; binding it copied every profile (a retain per member).
+            guard let outcome = parsed[index].take() else {
                 let first = seen[canonical[index]] ?? file
                 errors.append(InputError(source: sourceName(file), message: file == "-" ? "standard input is given twice; it can be read once" : "the same file is given twice (also as \(first))"))
                 continue
