@@ -49,6 +49,8 @@ struct CaseResult {
     var readOnly = 0.0
     /// Python's read-and-decode of the same files (`PythonBaseline`).
     var python = Double.nan
+    /// The `layoutsolve` command as a process (`CommandLineRun`), start-up included.
+    var commandLine = Double.nan
     var peakMiB = 0.0
     var repetitions = 0
 
@@ -58,7 +60,7 @@ struct CaseResult {
             "outcome=\(outcome.replacingOccurrences(of: " ", with: "_"))", "hosts=\(hosts)", "holes=\(distinctHoles)",
             "rows=\(rows)", "columns=\(columns)", "binaries=\(binaries)", "solves=\(glpkSolves)",
             "parse=\(t.parse)", "normalize=\(t.normalize)", "model=\(t.model)", "glpk=\(t.glpk)", "verify=\(t.verify)",
-            "other=\(t.other)", "emit=\(t.emit)", "total=\(t.total)", "read=\(readOnly)", "python=\(python)", "peak=\(peakMiB)", "reps=\(repetitions)",
+            "other=\(t.other)", "emit=\(t.emit)", "total=\(t.total)", "read=\(readOnly)", "python=\(python)", "cli=\(commandLine)", "peak=\(peakMiB)", "reps=\(repetitions)",
         ].joined(separator: " ")
     }
 
@@ -85,6 +87,7 @@ struct CaseResult {
             verify: number("verify"), other: number("other"), emit: number("emit"), total: number("total"))
         readOnly = number("read")
         python = number("python")
+        commandLine = number("cli")
         peakMiB = number("peak")
         repetitions = integer("reps")
     }
@@ -117,11 +120,15 @@ enum CaseRunner {
         for _ in 0..<repetitions { reads.append(readOnly(hostsFolder: hostsFolder, vmFile: vmFile)) }
         result.readOnly = reads.sorted()[reads.count / 2]
         result.python = PythonBaseline.seconds(hostsFolder: hostsFolder, vmFile: vmFile, repetitions: repetitions)
+        result.commandLine = CommandLineRun.seconds(hostsFolder: hostsFolder, vmFile: vmFile, repetitions: repetitions)
         result.peakMiB = peakRSSMiB()
-        unlink(NSTemporaryDirectory() + "layoutbench-\(getpid()).json")
         return result
     }
 
+    /// What `layoutsolve --hosts DIR --vm FILE -f json` does (SolveCommand.run), in this process:
+    /// read and parse the files, `Solver.solve` (which builds the Fleet once), render the answer and
+    /// write it to standard output. `total` is that and nothing else; the Fleet's own cost is timed
+    /// apart afterwards (`normalize`) and taken out of `other`, so the stages still add up.
     static func pipeline(hostsFolder: String, vmFile: String, timeLimit: Double) -> (StageTimes, SolveStatistics?, String) {
         var times = StageTimes()
         let started = now()
@@ -137,15 +144,11 @@ enum CaseRunner {
         }
         let parsed = now()
         times.parse = parsed - started
-        // Solver.solve builds the same Fleet first; timed apart here because SolveStatistics starts after it.
-        _ = try? Fleet(hosts: hosts)
-        times.normalize = now() - parsed
-        let solveStarted = now()
         let solution: Solution
         do {
             solution = try Solver.solve(hosts: hosts, vm: vm, options: SolveOptions(timeLimitSeconds: timeLimit))
         } catch {
-            let solveSeconds = now() - solveStarted
+            let solveSeconds = now() - parsed
             times.other = solveSeconds
             times.total = times.parse + solveSeconds
             let kind: String
@@ -159,25 +162,43 @@ enum CaseRunner {
         }
         let solved = now()
         let statistics = solution.statistics
-        times.model = statistics.modelSeconds
-        times.glpk = statistics.glpkSeconds
-        times.verify = statistics.verifySeconds
-        times.other = max(0, (solved - solveStarted) - times.normalize - times.model - times.glpk - times.verify)
-        let text = LayoutJSON.document(for: solution).rendered()
-        // As `--output` writes it: a temporary file renamed over the previous answer.
-        let target = NSTemporaryDirectory() + "layoutbench-\(getpid()).json"
-        let temporary = target + ".tmp"
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, target) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
-            return (times, statistics, "cannot write the layout to \(target): \(error)")
+        // As SolveCommand renders `-f json` with no --output: the bytes go to standard output
+        // (the parent points it at a file, as `> answer.json` would).
+        let qemuOptions = QEMUArguments.Options(hugepagePath: HugepageMount.defaultPath(ramAlign: vm.ramAlign))
+        let text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()
+        if let failure = writeAll(Array(text.utf8), to: STDOUT_FILENO) {
+            return (times, statistics, "cannot write the layout to standard output: \(failure)")
         }
         let emitted = now()
         times.emit = emitted - solved
         times.total = emitted - started
+        // Outside the total: the Fleet that Solver.solve built, timed again for the split.
+        let fleetStarted = now()
+        _ = try? Fleet(hosts: hosts)
+        times.normalize = now() - fleetStarted
+        times.model = statistics.modelSeconds
+        times.glpk = statistics.glpkSeconds
+        times.verify = statistics.verifySeconds
+        times.other = max(0, (solved - parsed) - times.normalize - times.model - times.glpk - times.verify)
         let summary = "layout, \(solution.layout.dimmCount) DIMM(s)" + (statistics.hitTimeLimit ? ", time limit hit" : "")
         return (times, statistics, summary)
+    }
+
+    /// write(2) until every byte is out, as the command line's OutputFile does; the error text on failure.
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> String? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return write(descriptor, base + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += written
+        }
+        return nil
     }
 
     /// Listing the folder, reading every file and decoding its JSON: what any tool that only looks

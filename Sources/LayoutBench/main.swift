@@ -137,19 +137,27 @@ func runSuite(_ options: Options) {
     for (index, bench) in list.enumerated() {
         let vmFile = root + "/vm-\(index).json"
         let vm = bench.vm
-        let spec = FleetGenerator.vmSpec(name: vm.label, ram: vm.ram, maxmem: vm.maxmem, slots: vm.slots, cpuVendor: vm.vendor)
+        // The label ("64G+hotplug") is not a VM name the schema allows (lowercase, no '+'); a
+        // refused name would time only the parse and an input error.
+        let name = "bench-" + String(vm.label.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        let spec = FleetGenerator.vmSpec(name: name, ram: vm.ram, maxmem: vm.maxmem, slots: vm.slots, cpuVendor: vm.vendor)
         guard FileManager.default.createFile(atPath: vmFile, contents: Data(spec.utf8)) else { fail("cannot write \(vmFile)") }
         FileHandle.standardError.write(Data("[\(index + 1)/\(list.count)] \(bench.name) ...".utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         guard let folder = folders[bench.fleet.label] else { fail("no fleet folder for \(bench.fleet.label)") }
         process.arguments = ["case", "--hosts", folder, "--vm", vmFile, "--reps", "\(bench.repetitions)", "--time-limit", "\(options.timeLimit)"]
-        let output = Pipe()
+        // The case prints its answers on standard output, as the command line does; it goes to a
+        // file (as `> answer.json`), and the case's RESULT line comes last.
+        let answers = root + "/answers-\(index).out"
+        guard FileManager.default.createFile(atPath: answers, contents: nil), let output = FileHandle(forWritingAtPath: answers) else { fail("cannot write \(answers)") }
         process.standardOutput = output
         do { try process.run() } catch { fail("cannot start a case: \(error)") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        try? output.close()
+        let data = FileManager.default.contents(atPath: answers) ?? Data()
+        unlink(answers)
+        let text = String(decoding: data.suffix(4096), as: UTF8.self)
         guard process.terminationStatus == 0,
               let line = text.split(separator: "\n").last(where: { $0.hasPrefix("RESULT ") }),
               let result = CaseResult(line: String(line.dropFirst(7))) else {
@@ -172,16 +180,17 @@ enum Report {
     }
 
     static func table(_ rows: [(BenchCase, CaseResult)], markdown: Bool) -> String {
-        let header = ["hosts", "holes", "VM", "parse", "normalize", "model", "GLPK", "verify", "other", "emit", "total", "read-only", "ratio", "python", "÷python", "rows×cols (bin)", "peak MiB", "result"]
+        let header = ["hosts", "holes", "VM", "parse", "normalize", "model", "GLPK", "verify", "other", "emit", "total", "read-only", "ratio", "python", "÷python", "cli", "cli÷python", "rows×cols (bin)", "peak MiB", "result"]
         var table: [[String]] = [header]
         for (bench, result) in rows {
             let t = result.times
             let ratio = result.readOnly > 0 && t.total.isFinite ? String(format: "%.2f", t.total / result.readOnly) : "-"
             let pythonRatio = result.python > 0 && t.total.isFinite ? String(format: "%.2f", t.total / result.python) : "-"
+            let commandLineRatio = result.python > 0 && result.commandLine.isFinite ? String(format: "%.2f", result.commandLine / result.python) : "-"
             table.append([
                 bench.fleet.regions > 0 ? bench.fleet.label : String(bench.fleet.hosts), String(result.distinctHoles), bench.vm.label,
                 seconds(t.parse), seconds(t.normalize), seconds(t.model), seconds(t.glpk), seconds(t.verify), seconds(t.other),
-                seconds(t.emit), seconds(t.total), seconds(result.readOnly), ratio, seconds(result.python), pythonRatio,
+                seconds(t.emit), seconds(t.total), seconds(result.readOnly), ratio, seconds(result.python), pythonRatio, seconds(result.commandLine), commandLineRatio,
                 "\(result.rows)×\(result.columns) (\(result.binaries))", String(format: "%.0f", result.peakMiB), result.outcome,
             ])
         }

@@ -12,7 +12,9 @@ package enum ProgrammablePlacer {
     package static func place(for layout: GuestLayout, fleet: Fleet) -> Outcome {
         var placements: [ProgrammablePlacement] = []
         let targets = AddressSet(layout.dmaTargets.map(\.range))
-        for host in fleet.hosts {
+        // Only hosts that have a window; by index, so no profile is copied for the others.
+        for index in fleet.hosts.indices where !fleet.hosts[index].programmable.isEmpty {
+            let host = fleet.hosts[index]
             let fixed = Fleet.holes(of: host, strictRelaxable: fleet.strictRelaxable).filter {
                 if case .beyondIOMMUWidth = $0.reason { return false }
                 return true

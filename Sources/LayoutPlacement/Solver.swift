@@ -84,6 +84,8 @@ public enum Solver {
 
     package static func checkArchitecture(fleet: Fleet, vm: VMSpec) throws {
         let architecture = try architecture(of: vm.machine)
+        // By index first: filtering copied every profile although almost never one is foreign.
+        guard fleet.hosts.indices.contains(where: { fleet.hosts[$0].arch != architecture }) else { return }
         let foreign = fleet.hosts.filter { $0.arch != architecture }
         if !foreign.isEmpty {
             throw InputError(

@@ -53,26 +53,43 @@ package struct Fleet: Sendable {
     /// Validates the set and merges the hosts' holes; hosts are sorted by name so file order never matters.
     package init(hosts: [HostProfile], strictRelaxable: Bool = false) throws {
         guard !hosts.isEmpty else { throw InputError(source: "--hosts", message: "no host profiles given; a layout needs at least one host") }
-        if let problems = Optional(hosts.flatMap { $0.invariantViolations() }), !problems.isEmpty {
+        // Through the buffer: passing `hosts[i]` on copied the profile (a retain per member).
+        if let problems = Optional(hosts.withUnsafeBufferPointer { buffer in buffer.indices.flatMap { buffer[$0].invariantViolations() } }), !problems.isEmpty {
             throw problems.count == 1 ? problems[0] as Error : InputErrors(errors: problems)
         }
-        var seen: [String: HostProfile] = [:]
-        for host in hosts {
-            if let earlier = seen[host.name] {
-                throw InputError(source: host.file, path: "$.name", message: "host name \"\(host.name)\" is also used by \(earlier.file); every host in a set needs its own name")
+        // Names to files, not whole profiles: a copy of a profile per host was a visible cost at 10,000 hosts.
+        var seen: [String: String] = [:]
+        seen.reserveCapacity(hosts.count)
+        for index in hosts.indices {
+            let name = hosts[index].name
+            if let earlier = seen[name] {
+                throw InputError(source: hosts[index].file, path: "$.name", message: "host name \"\(name)\" is also used by \(earlier); every host in a set needs its own name")
             }
-            seen[host.name] = host
+            seen[name] = hosts[index].file
         }
-        self.hosts = hosts.sorted { $0.name < $1.name }
+        // Usually sorted already (files are read in name order): then no copy of every profile.
+        let sorted = hosts.indices.dropFirst().allSatisfy { hosts[$0 - 1].name < hosts[$0].name }
+        self.hosts = sorted ? hosts : hosts.sorted { $0.name < $1.name }
         self.strictRelaxable = strictRelaxable
         var holes: [Hole] = []
-        for host in self.hosts {
-            holes.append(contentsOf: Self.holes(of: host, strictRelaxable: strictRelaxable))
+        var hostIndex: [Int] = []
+        self.hosts.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices {
+                Self.appendHoles(of: buffer[index], strictRelaxable: strictRelaxable, to: &holes)
+                hostIndex.append(contentsOf: repeatElement(index, count: holes.count - hostIndex.count))
+            }
         }
-        self.holes = holes.sorted { ($0.range.start, $0.range.last, $0.host) < ($1.range.start, $1.range.last, $1.host) }
+        // By (start, last, host name), as `adding` sorts. The hosts are sorted by name and the names
+        // are unique (checked above), so a host's index orders as its name does: the sort compares
+        // integers instead of strings, which the holes of thousands of alike hosts tie on.
+        let order = holes.indices.sorted { a, b in
+            (holes[a].range.start, holes[a].range.last, hostIndex[a]) < (holes[b].range.start, holes[b].range.last, hostIndex[b])
+        }
+        self.holes = order.map { holes[$0] }
         self.forbidden = AddressSet(holes.map(\.range))
-        self.minCPUPhysBits = self.hosts.map(\.cpuPhysBits).min() ?? 0
-        self.minIOMMUBits = self.hosts.map(\.iommuAddressBits).min() ?? 0
+        let hosts = self.hosts
+        self.minCPUPhysBits = hosts.indices.lazy.map { hosts[$0].cpuPhysBits }.min() ?? 0
+        self.minIOMMUBits = hosts.indices.lazy.map { hosts[$0].iommuAddressBits }.min() ?? 0
     }
 
     private init(hosts: [HostProfile], holes: [Hole], strictRelaxable: Bool) {
@@ -90,6 +107,12 @@ package struct Fleet: Sendable {
     /// Every range of one host that a DMA target must avoid.
     package static func holes(of host: HostProfile, strictRelaxable: Bool) -> [Hole] {
         var holes: [Hole] = []
+        appendHoles(of: host, strictRelaxable: strictRelaxable, to: &holes)
+        return holes
+    }
+
+    /// `holes(of:)` appended to `holes` in place: no array per host to copy from.
+    static func appendHoles(of host: HostProfile, strictRelaxable: Bool, to holes: inout [Hole]) {
         for region in host.reserved where region.type.blocksDMA(strictRelaxable: strictRelaxable) {
             holes.append(Hole(range: region.range, host: host.name, reason: .reserved(region.type), note: region.note, path: region.path))
         }
@@ -101,7 +124,6 @@ package struct Fleet: Sendable {
         if let limit = Sizes.limit(bits: host.iommuAddressBits) {
             holes.append(Hole(range: AddressRange(spanning: limit, .max), host: host.name, reason: .beyondIOMMUWidth(bits: host.iommuAddressBits), path: "$.iommu.address_bits"))
         }
-        return holes
     }
 
     /// The holes of individual hosts that overlap `range`, for explanations.

@@ -8,8 +8,11 @@ public enum InputLoader {
     public static func loadHosts(paths: [String]) throws -> [HostProfile] {
         guard !paths.isEmpty else { throw InputError(source: "--hosts", message: "no host profiles given") }
         var files: [String] = []
+        // Canonical paths a folder listing already gave (FolderListing), by index into `files`.
+        var knownCanonical: [String?] = []
         var errors: [InputError] = []
         for path in paths {
+            defer { knownCanonical += Array(repeating: nil, count: files.count - knownCanonical.count) }
             if path == "-" { files.append(path); continue }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -17,13 +20,13 @@ public enum InputLoader {
                 continue
             }
             if isDirectory.boolValue {
-                guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                guard let listing = FolderListing(folder: path) else {
                     errors.append(InputError(source: path, message: "cannot list this folder (permissions?)"))
                     continue
                 }
-                let profiles = names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
-                if profiles.isEmpty { errors.append(InputError(source: path, message: "the folder holds no *.json host profiles")) }
-                files.append(contentsOf: profiles.map { (path as NSString).appendingPathComponent($0) })
+                if listing.entries.isEmpty { errors.append(InputError(source: path, message: "the folder holds no *.json host profiles")) }
+                files.append(contentsOf: listing.entries.map(\.path))
+                knownCanonical.append(contentsOf: listing.entries.map(\.canonicalPath))
             } else {
                 files.append(path)
             }
@@ -31,7 +34,7 @@ public enum InputLoader {
         // Canonical paths and parsing run on every CPU (ParallelMap); the duplicate check and the
         // collection of results stay in file order, so the errors and their order are a loop's.
         let canonical = ParallelMap.map(count: files.count) { index in
-            files[index] == "-" ? stdinName : canonicalPath(files[index])
+            files[index] == "-" ? stdinName : knownCanonical[index] ?? canonicalPath(files[index])
         }
         var seen: [String: String] = [:]
         var parse: [Bool] = []
@@ -41,7 +44,7 @@ public enum InputLoader {
             if first == nil { seen[canonical] = file }
             parse.append(first == nil)
         }
-        let parsed = ParallelMap.map(count: files.count) { index -> Result<HostProfile, Error>? in
+        var parsed = ParallelMap.map(count: files.count) { index -> Result<HostProfile, Error>? in
             guard parse[index] else { return nil }
             let file = files[index]
             return Result { try HostProfileParser.parse(try readBytes(file), source: sourceName(file)) }
@@ -49,7 +52,8 @@ public enum InputLoader {
         var hosts: [HostProfile] = []
         hosts.reserveCapacity(files.count)
         for (index, file) in files.enumerated() {
-            guard let outcome = parsed[index] else {
+            // take(): the profile moves out of the slot; binding it copied every profile (a retain per member).
+            guard let outcome = parsed[index].take() else {
                 let first = seen[canonical[index]] ?? file
                 errors.append(InputError(source: sourceName(file), message: file == "-" ? "standard input is given twice; it can be read once" : "the same file is given twice (also as \(first))"))
                 continue

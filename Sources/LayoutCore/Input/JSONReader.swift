@@ -3,12 +3,39 @@
 package struct JSONReader {
     package let source: String
     package let node: JSONNode
-    package let path: String
+    /// The path is kept as the parent's path and one step, joined only when asked for (an error
+    /// message, a region that records where it came from): joining it for every value read was a
+    /// visible share of reading a 10,000-host fleet, and almost no path is ever shown.
+    let parentPath: String
+    let step: PathStep
+
+    /// One step from a value to a member or an element, as JSONPath writes it.
+    enum PathStep {
+        case none
+        case member(String)
+        case element(Int)
+
+        func appended(to path: String) -> String {
+            switch self {
+            case .none: return path
+            case .member(let key): return path + "." + key
+            case .element(let index): return path + "[" + String(index) + "]"
+            }
+        }
+    }
+
+    /// `$.reserved[2].start`: where this value is in its document.
+    package var path: String { step.appended(to: parentPath) }
 
     package init(source: String, node: JSONNode, path: String = "$") {
+        self.init(source: source, node: node, parentPath: path, step: .none)
+    }
+
+    init(source: String, node: JSONNode, parentPath: String, step: PathStep) {
         self.source = source
         self.node = node
-        self.path = path
+        self.parentPath = parentPath
+        self.step = step
     }
 
     /// The root of a whole document, with a syntax error turned into an input error naming the line.
@@ -36,7 +63,8 @@ package struct JSONReader {
 
     package func array() throws -> [JSONReader] {
         guard case .array(let elements) = node.value else { throw expectation("an array") }
-        return elements.enumerated().map { JSONReader(source: source, node: $1, path: "\(path)[\($0)]") }
+        let path = self.path
+        return elements.enumerated().map { JSONReader(source: source, node: $1, parentPath: path, step: .element($0)) }
     }
 
     package func string() throws -> String {
@@ -84,6 +112,8 @@ package struct JSONReader {
 package struct ObjectReader {
     package let reader: JSONReader
     package let members: [(key: String, value: JSONNode)]
+    /// The object's own path, joined once for all its members.
+    let path: String
     /// Which members were read, by index (keys are unique, the parser refuses repeats): a bit
     /// mask for real objects, a set only past 64 members; a Set of key strings per object was a
     /// visible cost of reading a 10,000-host fleet.
@@ -93,6 +123,7 @@ package struct ObjectReader {
     package init(reader: JSONReader, members: [(key: String, value: JSONNode)]) {
         self.reader = reader
         self.members = members
+        self.path = reader.path
     }
 
     package mutating func optional(_ key: String) -> JSONReader? {
@@ -100,7 +131,7 @@ package struct ObjectReader {
         let member = members[index]
         markUsed(index)
         if case .null = member.value.value { return nil }
-        return JSONReader(source: reader.source, node: member.value, path: "\(reader.path).\(key)")
+        return JSONReader(source: reader.source, node: member.value, parentPath: path, step: .member(key))
     }
 
     package mutating func required(_ key: String) throws -> JSONReader {
@@ -108,7 +139,7 @@ package struct ObjectReader {
             // A misspelt member is the likelier mistake than a forgotten one: name it.
             if let typo = members.indices.first(where: { !isUsed($0) && Suggestion.closest(to: members[$0].key, among: [key]) != nil }).map({ members[$0] }) {
                 throw InputError(
-                    source: reader.source, path: "\(reader.path).\(typo.key)", line: typo.value.line,
+                    source: reader.source, path: "\(path).\(typo.key)", line: typo.value.line,
                     message: "unknown member \"\(typo.key)\"; did you mean \"\(key)\"?")
             }
             throw reader.error("missing required member \"\(key)\"")
@@ -130,7 +161,7 @@ package struct ObjectReader {
     package func finish(allowed: [String]) throws {
         for (index, member) in members.enumerated() where !isUsed(index) {
             throw InputError(
-                source: reader.source, path: "\(reader.path).\(member.key)", line: member.value.line,
+                source: reader.source, path: "\(path).\(member.key)", line: member.value.line,
                 message: Suggestion.closest(to: member.key, among: allowed).map { "unknown member \"\(member.key)\"; did you mean \"\($0)\"?" }
                     ?? "unknown member \"\(member.key)\"; allowed here: \(allowed.joined(separator: ", "))")
         }

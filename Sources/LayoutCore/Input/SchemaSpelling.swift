@@ -47,18 +47,33 @@ extension JSONReader {
 
     /// null is no value in the schemas: `"maxmem": null` is refused, not read as an absent member.
     package func refusingNull() throws {
+        // The walk builds no path; only the null that is refused gets one.
+        guard let (steps, null) = Self.firstNull(in: node) else { return }
+        let path = steps.reversed().reduce(self.path) { $1.appended(to: $0) }
+        throw JSONReader(source: source, node: null, path: path).error("null is not allowed here; leave the member out instead")
+    }
+
+    /// The first null in document order and the steps to it, innermost first.
+    private static func firstNull(in node: JSONNode) -> ([PathStep], JSONNode)? {
         switch node.value {
-        case .null: throw error("null is not allowed here; leave the member out instead")
+        case .null: return ([], node)
         case .object(let members):
             for member in members {
-                try JSONReader(source: source, node: member.value, path: "\(path).\(member.key)").refusingNull()
+                if var found = firstNull(in: member.value) {
+                    found.0.append(.member(member.key))
+                    return found
+                }
             }
         case .array(let elements):
             for (index, element) in elements.enumerated() {
-                try JSONReader(source: source, node: element, path: "\(path)[\(index)]").refusingNull()
+                if var found = firstNull(in: element) {
+                    found.0.append(.element(index))
+                    return found
+                }
             }
         default: break
         }
+        return nil
     }
 }
 
@@ -66,7 +81,7 @@ extension ObjectReader {
     /// Refuses a member the general reader would take but this schema does not allow here.
     package func refuse(_ key: String, _ message: String) throws {
         guard let member = members.first(where: { $0.key == key }) else { return }
-        throw InputError(source: reader.source, path: "\(reader.path).\(key)", line: member.value.line, message: message)
+        throw InputError(source: reader.source, path: "\(path).\(key)", line: member.value.line, message: message)
     }
 }
 
