@@ -44,8 +44,8 @@ package struct JSONParser {
 
     /// `maximumValues` other than the documented limit only for tests.
     static func parse(_ data: [UInt8], maximumValues: Int) throws(SyntaxError) -> JSONNode {
-        // Entries hold byte offsets and lines as 32 bits.
-        guard data.count <= Int(UInt32.max) else {
+        // Entries hold byte offsets and lines (at most one more than the bytes) as 32 bits.
+        guard data.count < Int(UInt32.max) else {
             throw SyntaxError(line: 1, message: "the document is larger than 4 GiB", isSizeLimit: true)
         }
         var parser = JSONParser(bytes: data)
