@@ -238,7 +238,7 @@ package struct JSONParser {
         var escaped = false
         var nonASCII = false
         while true {
-            index = Self.plainASCIIRunEnd(bytes, from: index)
+            index = Self.plainRunEnd(bytes, from: index, nonASCII: &nonASCII)
             guard index < bytes.count else { throw SyntaxError(line: line, message: "unexpected end of file inside a string") }
             let byte = bytes[index]
             switch byte {
@@ -267,9 +267,8 @@ package struct JSONParser {
                     throw SyntaxError(line: line, message: "unknown escape '\\\(Character(UnicodeScalar(escape)))' in a string")
                 }
             default:
-                if byte < 0x20 { throw SyntaxError(line: line, message: "a control character inside a string (strings cannot span lines)") }
-                nonASCII = true
-                index += 1
+                // plainRunEnd stops only at a quote, a backslash or a control character.
+                throw SyntaxError(line: line, message: "a control character inside a string (strings cannot span lines)")
             }
         }
     }
@@ -322,34 +321,37 @@ package struct JSONParser {
     }
 
     /// The first index at or after `start` whose byte needs the string loop's attention: a quote,
-    /// a backslash, a control byte (< 0x20) or a non-ASCII byte (>= 0x80). Every byte skipped is
-    /// plain printable ASCII, which the loop would only have stepped over. Eight bytes at a time
-    /// (the bit tricks of "Bit Twiddling Hacks", "Determine if a word has a byte equal to n / less
-    /// than n"): profiles are mostly long `source` and `note` texts.
-    private static func plainASCIIRunEnd(_ bytes: [UInt8], from start: Int) -> Int {
+    /// a backslash or a control byte (< 0x20). `nonASCII` becomes true if a skipped byte is
+    /// 0x80 or above (the string then needs a UTF-8 check). Eight bytes at a time, with the
+    /// whole-word tests of "Bit Twiddling Hacks" ("Determine if a word has a byte equal to n",
+    /// "... less than n"), which are exact for the word though not for each byte: profiles are
+    /// mostly long `source` and `note` texts, and a byte at a time was the parser's largest cost.
+    private static func plainRunEnd(_ bytes: [UInt8], from start: Int, nonASCII: inout Bool) -> Int {
         bytes.withUnsafeBufferPointer { buffer -> Int in
             guard let base = buffer.baseAddress else { return start }
             let count = buffer.count
             var index = start
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highs: UInt64 = 0x8080_8080_8080_8080
+            var highBits: UInt64 = 0
             while index + 8 <= count {
                 let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
                 let quote = word ^ (ones &* 0x22)
                 let backslash = word ^ (ones &* 0x5C)
-                // A byte is zero (quote, backslash) or below 0x20: the subtraction borrows into its
-                // high bit where the byte's own high bit was clear. A set high bit is non-ASCII.
                 let hasQuote = (quote &- ones) & ~quote
                 let hasBackslash = (backslash &- ones) & ~backslash
                 let hasControl = (word &- (ones &* 0x20)) & ~word
-                if (hasQuote | hasBackslash | hasControl | word) & highs != 0 { break }
+                if (hasQuote | hasBackslash | hasControl) & highs != 0 { break }
+                highBits |= word
                 index += 8
             }
             while index < count {
                 let byte = base[index]
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                highBits |= UInt64(byte)
                 index += 1
             }
+            if highBits & highs != 0 { nonASCII = true }
             return index
         }
     }
