@@ -56,7 +56,7 @@ package enum CheckInput {
         do {
             root = try JSONParser.parse(bytes)
         } catch {
-            return ProfileDocument(file: file, error: InputError(source: file, line: error.line, message: "not valid JSON: \(error.message)"))
+            return ProfileDocument(file: file, error: InputError(source: file, line: error.line, message: error.inputMessage))
         }
         do {
             let profile = try HostProfileParser.parse(JSONReader(source: file, node: root), file: file)

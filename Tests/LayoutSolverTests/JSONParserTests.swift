@@ -56,4 +56,37 @@ struct JSONParserTests {
     @Test func rejectsInvalidUTF8() {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse([0x22, 0xff, 0x22]) }
     }
+
+    @Test func rejectsInvalidUTF8BetweenEscapes() throws {
+        // A multi-byte character cut by an escape, and a stray continuation byte after one.
+        #expect(throws: JSONParser.SyntaxError(line: 1, message: "a string is not valid UTF-8")) { try JSONParser.parse(Array("\"a\u{E9}".utf8.prefix(3)) + Array(#"\n""#.utf8)) }
+        #expect(throws: JSONParser.SyntaxError(line: 1, message: "a string is not valid UTF-8")) { try JSONParser.parse(Array(#""\n"#.utf8) + [0x80, 0x22]) }
+        #expect(try parse(#""é\té""#).value == .string("é\té"))
+    }
+
+    @Test func valuesAreReadOneLevelAtATime() throws {
+        let node = try parse("{\"a\": [1, {\"b\": \"x\\u0041\"}],\n \"c\": null}")
+        guard case .object(let members) = node.value else { Issue.record("not an object"); return }
+        #expect(members.map(\.key) == ["a", "c"] && members[1].value.line == 2)
+        guard case .array(let elements) = members[0].value.value else { Issue.record("not an array"); return }
+        #expect(elements.map(\.value) == [.number("1"), .object([(key: "b", value: try parse(#""xA""#))])])
+        // Equal values on equal lines are equal nodes, whichever document they come from.
+        #expect(try parse("[1, 2]") == parse("[1,2]") && (try parse("[1,\n2]")) != (try parse("[1,2]")))
+    }
+
+    @Test func aDocumentHoldsAtMostMaximumValues() throws {
+        // The limit counts every value, containers included; one more is a size limit, not a
+        // syntax error. (The CLI test reads a file past the real limit, 2^23.)
+        #expect(JSONParser.maximumValues == 1 << 23)
+        let zeros = { (count: Int) in Array(("[" + Array(repeating: "0", count: count).joined(separator: ",") + "]").utf8) }
+        let atTheLimit = try JSONParser.parse(zeros(999), maximumValues: 1000)
+        guard case .array(let elements) = atTheLimit.value else { Issue.record("not an array"); return }
+        #expect(elements.count == 999)
+        #expect(throws: JSONParser.SyntaxError(line: 1, message: "more than 1000 JSON values (member names count too); layoutsolve reads at most that many from one document (a host profile with 10^6 reserved regions has 7 million)", isSizeLimit: true)) {
+            try JSONParser.parse(zeros(1000), maximumValues: 1000)
+        }
+        // 11: three objects, two arrays, three member names and three numbers.
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(Array(#"{"a": [{"b": 1}, {"c": [2, 3]}]}"#.utf8), maximumValues: 10) }
+        #expect(throws: Never.self) { try JSONParser.parse(Array(#"{"a": [{"b": 1}, {"c": [2, 3]}]}"#.utf8), maximumValues: 11) }
+    }
 }

@@ -43,7 +43,7 @@ package struct JSONReader {
         do {
             return JSONReader(source: source, node: try JSONParser.parse(bytes))
         } catch {
-            throw InputError(source: source, line: error.line, message: "not valid JSON: \(error.message)")
+            throw InputError(source: source, line: error.line, message: error.inputMessage)
         }
     }
 

@@ -28,17 +28,28 @@ package enum JSONValue: Sendable, Equatable {
         switch self {
         case .object: return "an object"
         case .array: return "an array"
-        case .string(let text): return "the string \"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
+        // prefix(41), not count: counting the characters of a 100 MB string took a second.
+        case .string(let text): return "the string \"\(text.prefix(41).count > 40 ? String(text.prefix(40)) + "…" : text)\""
         // At most 40 digits: a 100,000-digit number must not come back as a 100 KB message.
-        case .number(let text): return "the number \(text.count > 40 ? String(text.prefix(40)) + "… (\(text.count) characters)" : text)"
+        // A number's text is ASCII, so its UTF-8 count is its length, without walking it.
+        case .number(let text): return "the number \(text.utf8.count > 40 ? String(text.prefix(40)) + "… (\(text.utf8.count) characters)" : text)"
         case .bool(let value): return value ? "true" : "false"
         case .null: return "null"
         }
     }
 }
 
-/// A JSON value with the 1-based line it starts on.
+/// A JSON value in its parsed document, with the 1-based line it starts on. Reading `value`
+/// decodes this one level; members and elements stay nodes until they are read in turn.
 package struct JSONNode: Sendable, Equatable {
-    package let value: JSONValue
-    package let line: Int
+    let tape: JSONTape
+    let index: Int
+
+    package var value: JSONValue { tape.value(at: index) }
+    package var line: Int { Int(tape.entries[index].line) }
+
+    /// Same value and same line, wherever the two documents came from.
+    package static func == (lhs: JSONNode, rhs: JSONNode) -> Bool {
+        lhs.line == rhs.line && lhs.value == rhs.value
+    }
 }
