@@ -253,6 +253,33 @@ struct RenderingRoundTripTests {
         #expect(try field("<domain") == "the rendering")
     }
 
+    static let userDomain = """
+        <domain type='kvm'>
+          <name>guest1</name>
+          <memory unit='KiB'>8388608</memory>
+          <vcpu placement='static'>2</vcpu>
+          <os><type arch='x86_64' machine='pc-q35-9.0'>hvm</type><boot dev='hd'/></os>
+          <features><acpi/><apic/></features>
+          <cpu mode='host-passthrough' check='none' migratable='on'/>
+          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><controller type='pci' index='0' model='pcie-root'/></devices>
+        </domain>
+        """
+
+    /// The VM's own domain with the layout merged in (`--libvirt-domain`) reads back too. It did not
+    /// before: FoundationXML's attribute(forName:) misses `value` on a re-parsed merged <qemu:arg>
+    /// (a default namespace), so `verify --libvirt-domain` lost host-phys-bits=off, the vendor and fw_cfg.
+    @Test func aMergedDomainReadsBack() throws {
+        let layout = try q35Solution(pciHole64: 64 * gib).layout.guest
+        let fragment = try LibvirtXML.document(for: layout, options: .init(vcpus: 2, name: "guest1"))
+        let merged = try LibvirtDomainMerge.merge(fragment: fragment, into: Self.userDomain, source: "guest1.xml")
+        try RenderingCheck.libvirt(merged, layout: layout)
+        let argv = try LibvirtDomainReader.arguments(ofDomain: merged, source: "guest1.xml")
+        #expect(argv.contains("x86_64-cpu.host-phys-bits=off") && argv.contains("-fw_cfg"), "\(argv)")
+        let changed = merged.replacingOccurrences(of: "x86_64-cpu.vendor=GenuineIntel", with: "x86_64-cpu.vendor=AuthenticAMD")
+        #expect(changed != merged)
+        #expect(try #require(throws: RenderingDisagrees.self) { try RenderingCheck.libvirt(changed, layout: layout) }.field == "CPU vendor")
+    }
+
     /// (3) The answer path runs the check: request mode (what `solve --request` prints, the whole of
     /// it a library call) turns a rendering that does not read back into exit 70 and an error
     /// document that names the field and validates against Schemas/error-v1.schema.json.
