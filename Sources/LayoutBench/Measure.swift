@@ -163,6 +163,8 @@ enum CaseRunner {
         times.glpk = statistics.glpkSeconds
         times.verify = statistics.verifySeconds
         times.other = max(0, (solved - solveStarted) - times.normalize - times.model - times.glpk - times.verify)
+        // As the command line does: the printed QEMU arguments must read back (RenderingCheck).
+        do { try RenderingCheck.checkQEMU(solution.layout) } catch { return (times, statistics, "internal error (exit 70): \(error)") }
         let text = LayoutJSON.document(for: solution).rendered()
         // As `--output` writes it: a temporary file renamed over the previous answer.
         let target = NSTemporaryDirectory() + "layoutbench-\(getpid()).json"
