@@ -137,7 +137,7 @@ func runSuite(_ options: Options) {
     for (index, bench) in list.enumerated() {
         let vmFile = root + "/vm-\(index).json"
         let vm = bench.vm
-        let spec = FleetGenerator.vmSpec(name: vm.label, ram: vm.ram, maxmem: vm.maxmem, slots: vm.slots, cpuVendor: vm.vendor)
+        let spec = FleetGenerator.vmSpec(name: String(vm.label.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }), ram: vm.ram, maxmem: vm.maxmem, slots: vm.slots, cpuVendor: vm.vendor)
         guard FileManager.default.createFile(atPath: vmFile, contents: Data(spec.utf8)) else { fail("cannot write \(vmFile)") }
         FileHandle.standardError.write(Data("[\(index + 1)/\(list.count)] \(bench.name) ...".utf8))
         let process = Process()
