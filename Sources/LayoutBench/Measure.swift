@@ -162,9 +162,11 @@ enum CaseRunner {
         }
         let solved = now()
         let statistics = solution.statistics
-        // As SolveCommand renders `-f json` with no --output: the bytes go to standard output
-        // (the parent points it at a file, as `> answer.json` would).
+        // As SolveCommand renders `-f json` with no --output: the printed QEMU arguments must read
+        // back (RenderingCheck), then the bytes go to standard output (the parent points it at a
+        // file, as `> answer.json` would).
         let qemuOptions = QEMUArguments.Options(hugepagePath: HugepageMount.defaultPath(ramAlign: vm.ramAlign))
+        do { try RenderingCheck.checkQEMU(solution.layout, qemuOptions: qemuOptions) } catch { return (times, statistics, "internal error (exit 70): \(error)") }
         let text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()
         if let failure = writeAll(Array(text.utf8), to: STDOUT_FILENO) {
             return (times, statistics, "cannot write the layout to standard output: \(failure)")

@@ -108,10 +108,13 @@ public struct FleetCheck {
         let oracle = FeasibilityOracle(profiles: distinct.map(\.representative), vm: spec, options: options.solveOptions, budget: .max)
         let everyone = Array(distinct.indices)
         let weights = distinct.map(\.weight)
+        var renderingBugs: [String] = []
         do {
             switch try oracle.outcome(oracle.mask(everyone)) {
             case .fits(let solution):
                 report.outcome = .fits(CheckReport.Layout(solution))
+                // The report prints the layout's QEMU arguments: they must read back (RenderingCheck).
+                do { try RenderingCheck.checkQEMU(solution.layout) } catch { renderingBugs.append("\(error)") }
             case .doesNotFit(let failure):
                 let (conflicts, more) = try explain(oracle: oracle, distinct: distinct, failure: failure)
                 let coverage = try options.coverage.largest(oracle: oracle, among: everyone, weights: weights)
@@ -142,7 +145,7 @@ public struct FleetCheck {
         }
         report.solves = oracle.solves
         report.timeouts = oracle.timeouts
-        report.internalErrors = oracle.internalErrors
+        report.internalErrors = oracle.internalErrors + renderingBugs
         return report
     }
 

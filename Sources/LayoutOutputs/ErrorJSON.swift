@@ -11,7 +11,8 @@ import LayoutPlacement
 ///   constraint `family` and, when known, `short_by` (bytes of RAM that do not fit);
 /// - `timeout` (exit 3): `time_limit_ms`;
 /// - `internal` (exit 70): `violations` (each with its rule's `kind`) when the exact verifier rejected
-///   a proposed layout.
+///   a proposed layout; `rendering` (which output, the field, what it read back as and what was
+///   verified) when a rendering did not read back into the verified knobs (``RenderingCheck``).
 package enum ErrorJSON {
     /// The `schema` member of every error document.
     package static let schema = "layoutsolve/error/v1"
@@ -69,6 +70,14 @@ package enum ErrorJSON {
             members.append(("time_limit_ms", .integer(Int((timeout.seconds * 1000).rounded()))))
         case let rejected as VerifierRejectedLayout:
             members.append(("violations", .array(rejected.violations.map(violation))))
+        case let disagreement as RenderingDisagrees:
+            members.append(("rendering", .object([
+                ("output", .string(disagreement.rendering.rawValue)),
+                ("field", .string(disagreement.field)),
+                ("rendered", .string(disagreement.rendered)),
+                ("verified", .string(disagreement.verified)),
+                ("host", disagreement.host.map(JSONOutput.string) ?? .null),
+            ])))
         default:
             break
         }

@@ -103,7 +103,9 @@ public enum LibvirtDomainReader {
         // The domain's own extra arguments, as libvirt appends them (qemuBuildCommandLine's last step).
         for commandline in root.children?.compactMap({ $0 as? XMLElement }).filter({ $0.localName == "commandline" }) ?? [] {
             for arg in commandline.children?.compactMap({ $0 as? XMLElement }).filter({ $0.localName == "arg" }) ?? [] {
-                if let value = arg.attribute(forName: "value")?.stringValue { argv.append(value) }
+                // swift-corelibs-foundation's attribute(forName:) finds nothing on an element in a
+                // default namespace, which is how a merged domain serializes <qemu:arg> (found by RenderingCheck).
+                if let value = arg.attribute(forName: "value")?.stringValue ?? arg.attributes?.first(where: { $0.localName == "value" })?.stringValue { argv.append(value) }
             }
         }
         return argv

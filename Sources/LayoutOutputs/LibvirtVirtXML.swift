@@ -40,7 +40,9 @@ extension LibvirtXML {
         try checkAarch64CPU(layout.vm.cpuModel)
         var xml = XMLLines()
         let name = layout.vm.name.map { "VM \($0)" } ?? "the VM"
-        let extra = virtQEMUArguments(knobs)
+        // The same virtio-iommu -device as the QEMU arguments (as pc's qemuArguments adds it); it was
+        // missing here until RenderingCheck read the XML back.
+        let extra = virtQEMUArguments(knobs) + (layout.viommu.map { ["-device", $0.deviceJSON] } ?? [])
         xml.comment("layoutsolve \(LayoutSolverVersion.current): the guest memory layout of \(name) (\(layout.machineType), aarch64, guest IPA bits \(layout.physBits)). Every memory, GIC and DIMM value below is part of the verified layout.")
         for line in LibvirtGuarantees.comments(for: layout, hasCommandline: !extra.isEmpty) { xml.comment(line) }
         xml.open("domain", [("type", options.domainType), ("xmlns:qemu", qemuNamespace)])

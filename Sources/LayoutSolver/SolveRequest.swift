@@ -241,6 +241,8 @@ public struct SolveRequest: Sendable {
         do {
             let request = try load(path: path)
             let solution = try request.solve()
+            // The document prints the QEMU arguments and hot-add commands: they must read back.
+            try RenderingCheck.checkQEMU(solution.layout, qemuOptions: request.qemuOptions)
             let layout = LayoutJSON.document(for: solution, qemuOptions: request.qemuOptions).rendered()
             try deliver(request, solution, layout)
             return Response(output: layout, error: "", exitCode: 0)

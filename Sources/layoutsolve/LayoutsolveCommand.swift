@@ -70,7 +70,7 @@ struct CommandFailure: Error {
         switch error {
         case let input as InputError: return CommandFailure(code: code, message: "layoutsolve: error: \(input)")
         case let inputs as InputErrors: return CommandFailure(code: code, message: inputs.errors.map { "layoutsolve: error: \($0)" }.joined(separator: "\n"))
-        case is NoLayoutExists, is SolveTimedOut, is VerifierRejectedLayout: return CommandFailure(code: code, message: "layoutsolve: \(error)")
+        case is NoLayoutExists, is SolveTimedOut, is VerifierRejectedLayout, is RenderingDisagrees: return CommandFailure(code: code, message: "layoutsolve: \(error)")
         default: return CommandFailure(code: code, message: "layoutsolve: internal error: \(error)")
         }
     }

@@ -213,10 +213,12 @@ struct SolveRequestTests {
         SolveTimedOut(seconds: 0.25),
         VerifierRejectedLayout(violations: [Violation(host: "h", region: "ram-above-4g", kind: .overlapsReservedRegion, message: "overlaps msi")]),
         ArithmeticOverflow(operation: "0xffffffffffffffff + 0x1"),
+        RenderingDisagrees(rendering: .libvirtXML, field: "maxmem", rendered: "0x1", verified: "0x2", host: "an amd host"),
+        RenderingDisagrees(rendering: .qemuArguments, field: "slots", rendered: "1", verified: "2"),
     ]
 
     @Test func errorKindsMapToTheDocumentedExitCodes() throws {
-        #expect(Self.errors.map { ErrorJSON.kind(of: $0).exitCode } == [2, 2, 1, 3, 70, 70])
+        #expect(Self.errors.map { ErrorJSON.kind(of: $0).exitCode } == [2, 2, 1, 3, 70, 70, 70, 70])
         let input = try object(ErrorJSON.document(for: Self.errors[1]).rendered())
         #expect(input["source"] as? String == "a.json" && input["line"] is NSNull && (input["errors"] as? [Any])?.count == 2)
         #expect(try object(ErrorJSON.document(for: Self.errors[3]).rendered())["time_limit_ms"] as? Int == 250)

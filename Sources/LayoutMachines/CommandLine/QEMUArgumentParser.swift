@@ -6,6 +6,11 @@ package struct QEMUMemoryArguments: Equatable, Sendable {
         package var size: UInt64
         /// `align=` of a file backend, or nil (QEMU then uses the backing page size; RAM backends 2 MiB).
         package var align: UInt64?
+        /// `memory-backend-ram`, `memory-backend-file`, …; with `mem-path=` and `share=` of a file
+        /// backend, kept so a printed layout's backing can be read back (RenderingCheck).
+        package var type: String = "memory-backend-ram"
+        package var memPath: String? = nil
+        package var share: String? = nil
     }
 
     package struct PlannedDevice: Equatable, Sendable {
@@ -29,6 +34,10 @@ package struct QEMUMemoryArguments: Equatable, Sendable {
     /// `-bios` or a pflash drive (`-drive if=pflash`, libvirt's `-machine pflash0=`), and ACPI not
     /// off: on virt 7.2 the ACPI GED (and so memory hotplug) depends on both (hw/arm/virt.c machvirt_init).
     package var firmwareLoaded = false
+    /// The properties of a `-device virtio-iommu-pci` (nil: none), such as `aw-bits`.
+    package var virtioIOMMU: [String: String]? = nil
+    /// `-fw_cfg name=…,string=…` entries by name (OVMF reads its aperture size from one).
+    package var firmwareConfig: [String: String] = [:]
 }
 
 /// Reads the memory arguments of a QEMU command line (`-m`, `-machine`, `-cpu`, `-global`,
@@ -102,9 +111,11 @@ package enum QEMUArgumentParser {
                 guard let type = properties["qom-type"], type.hasPrefix("memory-backend") else { continue }
                 guard let id = properties["id"] else { throw fail("-object \(type) needs an id") }
                 guard let size = properties["size"] else { throw fail("-object \(type),id=\(id) needs a size") }
-                result.backends.append(.init(id: id, size: try qemuSize(size, option: "\(id) size", source: source), align: try properties["align"].map { try qemuSize($0, option: "\(id) align", source: source) }))
+                result.backends.append(.init(id: id, size: try qemuSize(size, option: "\(id) size", source: source), align: try properties["align"].map { try qemuSize($0, option: "\(id) align", source: source) },
+                                             type: type, memPath: properties["mem-path"], share: properties["share"]))
             case "device":
                 let properties = try objectProperties(value, typeKey: "driver", source: source, option: token)
+                if properties["driver"] == "virtio-iommu-pci" { result.virtioIOMMU = properties }
                 guard properties["driver"] == "pc-dimm" else { continue }
                 guard let memdev = properties["memdev"] else { throw fail("-device pc-dimm needs memdev=") }
                 let address = try properties["addr"].map { text -> UInt64 in
@@ -114,6 +125,9 @@ package enum QEMUArgumentParser {
                     return value
                 }
                 result.dimms.append(.init(id: properties["id"], memdev: memdev, address: address == 0 ? nil : address))
+            case "fw_cfg":
+                let (name, properties) = try keyValues(value, implicitKey: "name", source: source, option: token)
+                if let name { result.firmwareConfig[name] = properties["string"] ?? properties["file"] ?? "" }
             case "bios":
                 result.firmwareLoaded = true
             case "drive", "blockdev":
