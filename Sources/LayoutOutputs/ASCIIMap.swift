@@ -40,6 +40,13 @@ package enum ASCIIMap {
     /// solved for, with the verifier's violations in `options.conflicts`.
     package static func render(layout: GuestLayout, hosts: [HostProfile], programmable: [ProgrammablePlacement] = [], options: Options = .init()) -> String {
         let model = MemoryMapModel(layout: layout, hosts: hosts, programmable: programmable, strictRelaxable: options.strictRelaxable, violations: options.conflicts)
+        // A row per stretch is a picture for a person; a profile with 10^6 holes would print two
+        // million rows (and take minutes to lay out). Past the limit the map says where to look.
+        guard model.stretches.count <= maximumRows else {
+            var lines = ["Map omitted: \(model.stretches.count) rows between region boundaries, more than \(maximumRows); the layout (-f json) lists every region."]
+            lines += model.violations.map { "  " + Paint(enabled: options.color)(.conflict, "!! \($0)") }
+            return lines.joined(separator: "\n") + "\n"
+        }
         let paint = Paint(enabled: options.color)
         let shape = Shape.fitting(
             width: options.width, lanes: model.lanes.count,
@@ -85,6 +92,9 @@ package enum ASCIIMap {
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// More rows than a person reads in a terminal: the map is left out (see `render`).
+    package static let maximumRows = 2_000
 
     /// The rows of the map for some of the hosts' lanes: START, SIZE, GUEST, then one column per lane.
     static func table(model: MemoryMapModel, lanes group: Range<Int>, shape: Shape, paint: Paint) -> [String] {

@@ -40,6 +40,9 @@ public enum SVGMap {
             layout: layout, hosts: hosts, programmable: programmable, strictRelaxable: options.strictRelaxable,
             violations: options.conflicts, extraBoundaries: Sizes.limit(bits: layout.physBits).map { [$0] } ?? [])
         var drawing = SVGMapDrawing(model: model)
+        // As the terminal map: past the row limit the drawing would be tens of thousands of bands
+        // tall and take minutes; a short picture says so instead.
+        guard model.stretches.count <= ASCIIMap.maximumRows else { return drawing.omitted() }
         return drawing.svg()
     }
 }
@@ -93,6 +96,23 @@ package struct SVGMapDrawing {
 
     package func span(_ range: AddressRange, tops: [Int]) -> (top: Int, bottom: Int) {
         (y(range.start, tops: tops), range.last >= model.axisLast ? (tops.last ?? Self.mapTop) : y(range.last + 1, tops: tops))
+    }
+
+    /// The picture for a map too large to draw: its title, why, and where to look.
+    package mutating func omitted() -> String {
+        let width = 760, height = 96
+        canvas.open("svg", [
+            ("xmlns", "http://www.w3.org/2000/svg"), ("width", "\(width)"), ("height", "\(height)"), ("viewBox", "0 0 \(width) \(height)"),
+            ("font-family", SVGCanvas.sans), ("font-size", "12"),
+        ])
+        let vmName = model.layout.vm.name.map { "VM \($0)" } ?? "the VM"
+        canvas.element("title", text: "Guest memory map of \(vmName): omitted")
+        canvas.element("rect", [("width", "\(width)"), ("height", "\(height)"), ("fill", "#ffffff")])
+        canvas.text("Map of \(vmName) omitted", x: Self.margin, y: 30, [("font-size", "17"), ("font-weight", "bold"), ("fill", "#222222")])
+        canvas.text("\(model.stretches.count) bands between region boundaries, more than \(ASCIIMap.maximumRows); the layout (-f json) lists every region.",
+                    x: Self.margin, y: 56, [("fill", "#444444")])
+        canvas.close("svg")
+        return canvas.text
     }
 
     package mutating func svg() -> String {

@@ -91,4 +91,23 @@ struct ASCIIMapTests {
     func colourDecision(choice: TerminalColor.Choice, environment: [String: String], isTerminal: Bool, expected: Bool) {
         #expect(TerminalColor.enabled(choice, environment: environment, isTerminal: isTerminal) == expected)
     }
+
+    /// A profile that lists thousands of pages (an inventory tool's dump) solves, but a row per
+    /// stretch would be thousands of rows and, for 10^6 holes, minutes of drawing: both maps say
+    /// they are omitted and where every region is.
+    @Test func mapsOfThousandsOfHolesAreOmittedWithAReason() throws {
+        let holes = (0..<1_500).map { index -> (UInt64, UInt64, ReservedType) in
+            let start = (UInt64(4) << 30) + UInt64(index) << 16
+            return (start, start + 0xfff, .reserved)
+        }
+        let solution = try Solver.solve(hosts: [Fixture.x86Host("pages", reserved: holes)], vm: VMSpec(ram: 8 * Self.gib))
+        let map = ASCIIMap.render(solution)
+        #expect(map.hasPrefix("Map omitted: 30"), "\(map.prefix(200))")
+        #expect(map.contains("more than \(ASCIIMap.maximumRows); the layout (-f json) lists every region."))
+        let svg = SVGMap.render(solution)
+        #expect(svg.contains("Map of the VM omitted") && svg.contains("bands between region boundaries, more than 2000"))
+        // Below the limit the map is drawn as always.
+        let few = try Solver.solve(hosts: [Fixture.x86Host("pages", reserved: Array(holes.prefix(10)))], vm: VMSpec(ram: 8 * Self.gib))
+        #expect(ASCIIMap.render(few).hasPrefix("Map (addresses grow downward"))
+    }
 }
