@@ -44,7 +44,19 @@ struct LibvirtDomainOutput {
             throw InputError(source: path, path: "/domain/os/type/@machine", message: "the layout was solved as \(guest.machineType), which cannot be expressed in the domain's \(facts.machineType); refusing to change the guest ABI")
         }
         let fragment = try LibvirtXML.document(for: guest, options: .init(vcpus: facts.vcpus, name: facts.name))
-        return try LibvirtDomainMerge.merge(fragment: fragment, into: xml, source: path)
+        let merged = try LibvirtDomainMerge.merge(fragment: fragment, into: xml, source: path)
+        // layoutsolve's own domain must read back (else an internal error, exit 70). When it does
+        // and the merged one does not, a setting the user's domain keeps changes the map: an input
+        // error naming the setting, not a bug to report.
+        try RenderingCheck.checkLibvirt(fragment, of: layout)
+        do {
+            try RenderingCheck.checkLibvirt(merged, of: layout)
+        } catch let disagreement as RenderingDisagrees {
+            throw InputError(
+                source: path,
+                message: "the domain's own settings change the guest memory map: \(disagreement.field) reads as \(disagreement.rendered) in the merged domain; in the layout it is \(disagreement.verified); remove the setting from the domain (for example from its <qemu:commandline>)")
+        }
+        return merged
     }
 
     /// Writes one attach-device file per planned DIMM; returns their paths.

@@ -117,10 +117,11 @@ struct SolveCommand: ParsableCommand {
             case .qemu: text = QEMUArguments.argv(for: solution.layout, options: qemuOptions).joined(separator: "\n") + "\n"
             case .libvirt:
                 text = try domain?.render(solution.layout) ?? LibvirtXML.document(for: solution.layout, vcpus: vcpus)
-                if let libvirtHotplugDir { _ = try LibvirtDomainOutput.writeHotplugFiles(solution.layout, to: libvirtHotplugDir) }
             }
-            // What is printed must read back into the verified knobs (an internal error, exit 70, if not).
+            // What is printed must read back into the verified knobs (an internal error, exit 70, if
+            // not), before any file is written.
             if (format ?? (domain != nil ? .libvirt : .text)) == .libvirt { try RenderingCheck.checkLibvirt(text, of: solution.layout) } else { try RenderingCheck.checkQEMU(solution.layout, qemuOptions: qemuOptions) }
+            if let libvirtHotplugDir { _ = try LibvirtDomainOutput.writeHotplugFiles(solution.layout, to: libvirtHotplugDir) }
             if verbose { FileHandle.standardError.write(Data(statisticsLine(solution.statistics).utf8)) }
             if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg, option: "--svg") }
             try OutputFile.write(text, to: output)
