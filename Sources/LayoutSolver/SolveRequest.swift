@@ -200,7 +200,7 @@ public struct SolveRequest: Sendable {
         }
         if let limit = object.optional("time_limit") {
             guard case .number(let literal) = limit.node.value, let seconds = Double(literal), seconds > 0, seconds <= 86_400 else {
-                throw limit.error("expected a time limit in seconds, more than 0 and at most 86400, found \(limit.node.value.kindName)")
+                throw limit.error("expected a time limit in seconds, more than 0 and at most 86400, found \(limit.node.kindName)")
             }
             options.timeLimitSeconds = seconds
         }

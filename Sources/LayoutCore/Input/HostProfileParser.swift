@@ -23,7 +23,7 @@ package enum HostProfileParser {
         let nameReader = try object.required("name")
         let name = try nameReader.string()
         guard SchemaSpelling.isName(name) else {
-            throw nameReader.error("expected a host name of at most 100 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit, found \(nameReader.node.value.kindName)")
+            throw nameReader.error("expected a host name of at most 100 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit, found \(nameReader.node.kindName)")
         }
         let sourceText = try object.optional("source")?.schemaString(matching: { !$0.isEmpty }, "a non-empty string (or no source member)") ?? ""
         let archReader = try object.required("arch")

@@ -52,7 +52,7 @@ package struct JSONReader {
     }
 
     package func expectation(_ expected: String) -> InputError {
-        error("expected \(expected), found \(node.value.kindName)")
+        error("expected \(expected), found \(node.kindName)")
     }
 
     /// An object's members, read one by one; `finish()` reports members that were not read.
@@ -86,7 +86,7 @@ package struct JSONReader {
         default: throw expectation("\(what): an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         guard let value = Int(text), range.contains(value) else {
-            throw error("expected \(what): an integer from \(range.lowerBound) to \(range.upperBound), found \(node.value.kindName)")
+            throw error("expected \(what): an integer from \(range.lowerBound) to \(range.upperBound), found \(node.kindName)")
         }
         return value
     }
@@ -101,10 +101,10 @@ package struct JSONReader {
         }
         switch SizeSyntax.parse(text) {
         case .success(let value): return value
-        case .failure(.negative): throw error("\(what) must not be negative, found \(node.value.kindName)")
+        case .failure(.negative): throw error("\(what) must not be negative, found \(node.kindName)")
         case .failure(.tooLarge): throw error("\(what) \(quotedForMessage(text)) does not fit in 64 bits (the address space ends at 0xffffffffffffffff)")
         case .failure(.empty), .failure(.notANumber):
-            throw error("expected \(what) (\"0x…\", an integer, or a size such as \"16G\"), found \(node.value.kindName)")
+            throw error("expected \(what) (\"0x…\", an integer, or a size such as \"16G\"), found \(node.kindName)")
         }
     }
 }

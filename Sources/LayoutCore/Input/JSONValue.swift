@@ -48,6 +48,21 @@ package struct JSONNode: Sendable, Equatable {
     package var value: JSONValue { tape.value(at: index) }
     package var line: Int { Int(tape.entries[index].line) }
 
+    /// What a person calls this value in an error message (``JSONValue/kindName``), decoding at
+    /// most the start of a long string: naming a 100 MB string must not copy 100 MB.
+    package var kindName: String {
+        let entry = tape.entries[index]
+        let byteCount = Int(entry.second - entry.first)
+        // 41 characters of at most 4 bytes each; a longer plain string is cut anyway.
+        let prefixBytes = 41 * 4
+        guard entry.kind == .string, byteCount > prefixBytes else { return value.kindName }
+        var end = Int(entry.first) + prefixBytes
+        // Back to the start of a character: UTF-8 continuation bytes are 0b10xxxxxx.
+        while end > Int(entry.first), tape.bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        let start = String(decoding: tape.bytes[Int(entry.first)..<end], as: UTF8.self)
+        return "the string \"\(String(start.prefix(40)))…\""
+    }
+
     /// Same value and same line, wherever the two documents came from.
     package static func == (lhs: JSONNode, rhs: JSONNode) -> Bool {
         lhs.line == rhs.line && lhs.value == rhs.value

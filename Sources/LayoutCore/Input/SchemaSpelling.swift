@@ -13,7 +13,7 @@ extension JSONReader {
                 // What is no number at all, negative or too large keeps the general reader's message;
                 // this one is for numbers the command-line syntax would take ("4k", " 0x1").
                 if case .failure = SizeSyntax.parse(text) { _ = try quantity(what) }
-                throw error("expected \(what) as the schema spells it: \"0x\" and 1 to 16 hex digits, decimal digits, or digits with K, M, G, T, P, KiB, MiB, GiB, TiB or PiB (such as \"16G\"), with no spaces; found \(node.value.kindName)")
+                throw error("expected \(what) as the schema spells it: \"0x\" and 1 to 16 hex digits, decimal digits, or digits with K, M, G, T, P, KiB, MiB, GiB, TiB or PiB (such as \"16G\"), with no spaces; found \(node.kindName)")
             }
         default: break // quantity() names the expected types
         }
@@ -35,13 +35,13 @@ extension JSONReader {
         let digits = literal.hasPrefix("-") ? literal.dropFirst() : Substring(literal)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
               !(literal.hasPrefix("-") && digits.utf8.allSatisfy { $0 == UInt8(ascii: "0") }) else {
-            throw error("expected \(expected) written as a plain non-negative integer (digits only, no fraction or exponent), found \(node.value.kindName)")
+            throw error("expected \(expected) written as a plain non-negative integer (digits only, no fraction or exponent), found \(node.kindName)")
         }
     }
 
     /// A string matching `pattern` (described for the message), as the schema's `pattern` says.
     package func schemaString(matching pattern: (String) -> Bool, _ expected: String) throws -> String {
-        guard case .string(let text) = node.value, pattern(text) else { throw error("expected \(expected), found \(node.value.kindName)") }
+        guard case .string(let text) = node.value, pattern(text) else { throw error("expected \(expected), found \(node.kindName)") }
         return text
     }
 
