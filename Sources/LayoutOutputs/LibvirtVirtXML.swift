@@ -84,14 +84,7 @@ extension LibvirtXML {
         for dimm in knobs.hotplugPlan {
             xml.comment("planned hot-add \(dimm.id), \(ByteCount.format(dimm.size)) at \(Hex.format(dimm.address)): later, virsh attach-device DOMAIN FILE --live with the file layoutsolve writes for it (--libvirt-hotplug-dir)")
         }
-        if !extra.isEmpty {
-            xml.open("qemu:commandline")
-            for (argument, reason) in LibvirtCommandlineReasons.annotate(extra) {
-                if let reason { xml.comment(reason) }
-                xml.element("qemu:arg", [("value", argument)])
-            }
-            xml.close("qemu:commandline")
-        }
+        commandlineElement(&xml, extra)
         xml.close("domain")
         return xml.text
     }

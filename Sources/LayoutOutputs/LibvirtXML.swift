@@ -119,14 +119,7 @@ public enum LibvirtXML {
         }
 
         let extra = qemuArguments(knobs, layout: layout)
-        if !extra.isEmpty {
-            xml.open("qemu:commandline")
-            for (argument, reason) in LibvirtCommandlineReasons.annotate(extra) {
-                if let reason { xml.comment(reason) }
-                xml.element("qemu:arg", [("value", argument)])
-            }
-            xml.close("qemu:commandline")
-        }
+        commandlineElement(&xml, extra)
         xml.close("domain")
         return xml.text
     }

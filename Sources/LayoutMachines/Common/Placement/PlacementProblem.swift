@@ -51,8 +51,6 @@ package struct DIMMGap: Equatable {
     package var end: UInt64 { start + capacity }
 }
 
-/// Where one host's programmable window may go so that the layout leaves it room: each candidate
-/// is clear of that host's own holes; the model keeps guest RAM out of at least one of them.
 /// One candidate place of one programmable window: indices into `PlacementInput.windows` and its
 /// `candidates`.
 package struct WindowSeat: Equatable, Hashable {
@@ -65,6 +63,8 @@ package struct WindowSeat: Equatable, Hashable {
     }
 }
 
+/// Where one host's programmable window may go so that the layout leaves it room: each candidate
+/// is clear of that host's own holes; the model keeps guest RAM out of at least one of them.
 package struct WindowCandidates: Equatable {
     package var host: String
     package var path: String

@@ -29,4 +29,16 @@ extension LibvirtXML {
             xml.close("memoryBacking")
         }
     }
+
+    /// `<qemu:commandline>` with what libvirt has no element for, each argument after the comment
+    /// that says why it is there; nothing when there is nothing to pass.
+    package static func commandlineElement(_ xml: inout XMLLines, _ arguments: [String]) {
+        guard !arguments.isEmpty else { return }
+        xml.open("qemu:commandline")
+        for (argument, reason) in LibvirtCommandlineReasons.annotate(arguments) {
+            if let reason { xml.comment(reason) }
+            xml.element("qemu:arg", [("value", argument)])
+        }
+        xml.close("qemu:commandline")
+    }
 }
