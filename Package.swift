@@ -57,11 +57,11 @@ let package = Package(
         // A plain executable, not a test: `.ci/bench` builds it in release mode and prints the report.
         .executableTarget(name: "LayoutBench", dependencies: ["LayoutSolver", "FleetGenerator"], path: "Sources/LayoutBench"),
         // Fixtures are probe input trees the tests read from disk, not sources.
-        .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver", "FleetGenerator"], path: "Tests/LayoutSolverTests", exclude: ["Fixtures"]),
+        .testTarget(name: "LayoutSolverTests", dependencies: ["LayoutSolver", "FleetGenerator", "TestSupport"], path: "Tests/LayoutSolverTests", exclude: ["Fixtures"]),
         // Runs the built `layoutsolve` binary: exit codes, streams and files as a user sees them.
-        .testTarget(name: "CLITests", dependencies: ["layoutsolve"], path: "Tests/CLITests"),
-        // Test helpers shared by the suites that run real QEMU, guests and virtual hosts: a trait that keeps
-        // blocking tests off Swift's cooperative pool. Not part of the library.
+        .testTarget(name: "CLITests", dependencies: ["layoutsolve", "FleetGenerator", "TestSupport"], path: "Tests/CLITests"),
+        // Test helpers shared by the test targets: the repository's root and its JSON files, and a trait
+        // that keeps blocking tests off Swift's cooperative pool. Not part of the library.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Boots Debian's kernel as the guest of a layout under TCG (slow; LAYOUTSOLVE_SKIP_SLOW_TESTS=1 skips).
         .testTarget(name: "GuestBootTests", dependencies: ["LayoutSolver", "LayoutRehearsal", "TestSupport"], path: "Tests/GuestBootTests"),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import FleetGenerator
 
 /// Random VM specs, host profiles and flags through every command of the built `layoutsolve`
 /// (issue 15): whatever the input, the tool exits 0, 1, 2 or 3 with the streams the README
@@ -175,20 +176,8 @@ struct Invocation {
     var strictRelaxable = false
 }
 
-/// SplitMix64: the same seed gives the same runs on every platform.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 struct Generator {
-    var random: SeededRandom
+    var random: SplitMix64
     let profiles: [(name: String, text: String, arch: String)]
     let specs: [String]
     /// The architecture of the last hosts chosen ("x86_64", "aarch64", "other").
@@ -197,7 +186,7 @@ struct Generator {
     var hostile = false
 
     init(seed: UInt64, repository: URL) {
-        random = SeededRandom(state: seed)
+        random = SplitMix64(seed: seed)
         let profileFolder = repository.appendingPathComponent("Profiles")
         let profileFiles = ((try? FileManager.default.contentsOfDirectory(atPath: profileFolder.path)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         profiles = profileFiles.compactMap { file in

@@ -1,17 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The command as a shell user or a CI job runs it.
 @Suite("layoutsolve command line")
 struct CLITests {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        fatalError("no Package.swift above \(#filePath)")
-    }()
+    static let repository = TestRepository.root
 
     /// The binary SwiftPM built next to the test bundle.
     static let binary: URL = {

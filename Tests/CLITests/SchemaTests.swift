@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The published JSON Schemas accept what the tool reads and writes, checked by a real validator
 /// (Python's jsonschema, installed by .ci/run).
@@ -38,25 +39,15 @@ struct SchemaTests {
         return (process.terminationStatus, output)
     }
 
-    func jsonFiles(_ folder: String) throws -> [String] {
-        let root = CLITests.repository.appendingPathComponent(folder)
-        let enumerator = FileManager.default.enumerator(atPath: root.path)
-        var files: [String] = []
-        while let next = enumerator?.nextObject() as? String {
-            if next.hasSuffix(".json") { files.append("\(folder)/\(next)") }
-        }
-        return files.sorted()
-    }
-
     @Test func profilesAndFleetsMatchTheHostSchema() throws {
-        let files = try jsonFiles("Profiles") + jsonFiles("Examples/fleets")
+        let files = TestRepository.jsonFiles("Profiles") + TestRepository.jsonFiles("Examples/fleets")
         #expect(files.count >= 10)
         let (status, output) = try validate(schema: "Schemas/host-v1.schema.json", files: files)
         #expect(status == 0, "\(output)")
     }
 
     @Test func vmSpecsMatchTheVMSchema() throws {
-        let (status, output) = try validate(schema: "Schemas/vm-v1.schema.json", files: try jsonFiles("Examples/vm"))
+        let (status, output) = try validate(schema: "Schemas/vm-v1.schema.json", files: TestRepository.jsonFiles("Examples/vm"))
         #expect(status == 0, "\(output)")
     }
 

@@ -6,6 +6,7 @@ import Testing
 @testable import LayoutPlacement
 @testable import LayoutProbe
 @testable import LayoutSolver
+import FleetGenerator
 
 /// Max coverage, pools and conflict sets on small random fleets, against an exhaustive search
 /// over every subset (the solver decides each one).
@@ -13,7 +14,7 @@ import Testing
 struct CheckSearchTests {
     let gib = CheckFixture.gib
 
-    func randomHost(_ index: Int, using generator: inout SeededGenerator) -> HostProfile {
+    func randomHost(_ index: Int, using generator: inout SplitMix64) -> HostProfile {
         let amd = Int.random(in: 0..<5, using: &generator) < 2
         var reserved: [(UInt64, UInt64, ReservedType)] = []
         if amd && Int.random(in: 0..<10, using: &generator) < 7 { reserved.append(Fixture.amdHT) }
@@ -28,7 +29,7 @@ struct CheckSearchTests {
         return host
     }
 
-    func randomVM(using generator: inout SeededGenerator) -> VMSpec {
+    func randomVM(using generator: inout SplitMix64) -> VMSpec {
         VMSpec(ram: [128, 256, 384, 512, 700, 900, 1100].randomElement(using: &generator)! * gib,
                cpuVendor: [nil, nil, .intel, .amd].randomElement(using: &generator)!)
     }
@@ -72,7 +73,7 @@ struct CheckSearchTests {
     }
 
     @Test func coveragePoolsAndConflictsAreOptimal() throws {
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix64(seed: 5)
         var infeasibleFleets = 0, poolsAboveOne = 0, multiHostConflicts = 0, compared = 0
         for round in 0..<200 where infeasibleFleets < 40 {
             let hosts = (0..<Int.random(in: 3...7, using: &generator)).map { randomHost($0 + round * 10, using: &generator) }
@@ -149,7 +150,7 @@ struct CheckSearchTests {
     }
 
     @Test func greedyAnswersAreValidWhenTheExactSearchIsOff() throws {
-        var generator = SeededGenerator(seed: 77)
+        var generator = SplitMix64(seed: 77)
         var checked = 0, heuristicOnly = 0
         for round in 0..<80 where checked < 16 {
             let hosts = (0..<7).map { randomHost($0 + round * 10, using: &generator) }

@@ -6,6 +6,7 @@ import Foundation
 @testable import LayoutPlacement
 @testable import LayoutProbe
 @testable import LayoutSolver
+import FleetGenerator
 
 /// Helpers for the fleet-check tests: documents without files, folders of profiles, and a
 /// generator of large realistic fleets.
@@ -125,9 +126,9 @@ struct GeneratedFleet {
     /// Firmware builds per kind; build numbers below decide the extra regions.
     static let firmwareBuilds = 12
 
-    var random: SeededGenerator
+    var random: SplitMix64
 
-    init(seed: UInt64 = 10_000) { random = SeededGenerator(seed: seed) }
+    init(seed: UInt64 = 10_000) { random = SplitMix64(seed: seed) }
 
     mutating func hosts(_ count: Int) -> [HostProfile] {
         let total = Self.kinds.reduce(0) { $0 + $1.weight }

@@ -2,6 +2,7 @@ import Testing
 @testable import LayoutCore
 @testable import LayoutMachines
 @testable import LayoutPlacement
+import FleetGenerator
 
 /// The solver against a brute-force judge of the documented rules (``ExhaustiveJudge``) on small
 /// random instances with planned hot-add DIMMs and programmable windows, on q35 and pc with both
@@ -15,7 +16,7 @@ struct ExhaustiveJudgeTests {
 
     enum Family: String, CaseIterable { case q35, pc, virt }
 
-    static func instance(_ family: Family, using random: inout SeededGenerator) -> (hosts: [HostProfile], vm: VMSpec) {
+    static func instance(_ family: Family, using random: inout SplitMix64) -> (hosts: [HostProfile], vm: VMSpec) {
         let arm = family == .virt
         let ramBase: UInt64 = arm ? gib : 0
         let hostCount = Int.random(in: 1...3, using: &random)
@@ -74,7 +75,7 @@ struct ExhaustiveJudgeTests {
 
     @Test(arguments: Family.allCases, seeds)
     func solverAgreesWithTheJudge(family: Family, seed: UInt64) throws {
-        var random = SeededGenerator(seed: seed &* 31 &+ UInt64(Family.allCases.firstIndex(of: family)!))
+        var random = SplitMix64(seed: seed &* 31 &+ UInt64(Family.allCases.firstIndex(of: family)!))
         var notJudged: [String: Int] = [:]
         var judged = 0, feasible = 0, withDIMMs = 0, withPlan = 0, withWindows = 0, disagreements: [String] = []
         for index in 0..<200 {

@@ -3,6 +3,7 @@ import Testing
 @testable import LayoutMachines
 @testable import LayoutPlacement
 @testable import LayoutSolver
+import FleetGenerator
 
 /// Every "no layout" answer names a constraint family that, lifted, lets a layout fit: each named
 /// family is lifted here, by this test's own reading of what the family means, and solved again.
@@ -36,7 +37,7 @@ struct LiftTests {
 
     @Test(arguments: PropertyTests.seeds)
     func everyNamedFamilyLiftedLetsALayoutFit(seed: UInt64) throws {
-        var generator = SeededGenerator(seed: seed ^ 0x5eed)
+        var generator = SplitMix64(seed: seed ^ 0x5eed)
         let properties = PropertyTests()
         var refused = 0, named = 0
         var families: [ConstraintFamily: Int] = [:]

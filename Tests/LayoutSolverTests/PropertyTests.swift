@@ -6,12 +6,13 @@ import Testing
 @testable import LayoutPlacement
 @testable import LayoutProbe
 @testable import LayoutSolver
+import FleetGenerator
 
 @Suite("Random fleets: an independent check and an exhaustive search agree with the solver")
 struct PropertyTests {
     let gib: UInt64 = 1 << 30
 
-    func randomHost(_ index: Int, alignedHoles: Bool, using generator: inout SeededGenerator) -> HostProfile {
+    func randomHost(_ index: Int, alignedHoles: Bool, using generator: inout SplitMix64) -> HostProfile {
         var reserved: [(UInt64, UInt64, ReservedType)] = []
         if Int.random(in: 0..<4, using: &generator) == 0 {
             let start = UInt64.random(in: 16...1900, using: &generator) << 20
@@ -32,7 +33,7 @@ struct PropertyTests {
         return Fixture.x86Host("h\(index)", vendor: amd ? "amd" : "intel", cpuBits: Int.random(in: 40...48, using: &generator), iommuBits: Int.random(in: 39...48, using: &generator), reserved: reserved)
     }
 
-    func randomVM(using generator: inout SeededGenerator) -> VMSpec {
+    func randomVM(using generator: inout SplitMix64) -> VMSpec {
         // Now and then a guest big enough for QEMU's AMD 1 TiB rule to matter.
         let ram = (Int.random(in: 0..<6, using: &generator) == 0 ? UInt64.random(in: 900...1100, using: &generator) : UInt64.random(in: 1...160, using: &generator)) * gib
         var vm = VMSpec(ram: ram, cpuVendor: Bool.random(using: &generator) ? .intel : .amd)
@@ -69,7 +70,7 @@ struct PropertyTests {
 
     @Test(arguments: seeds)
     func everyLayoutPassesAnIndependentCheck(seed: UInt64) throws {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var solved = 0
         for _ in 0..<150 {
             let hosts = (0..<Int.random(in: 1...4, using: &generator)).map { randomHost($0, alignedHoles: false, using: &generator) }
@@ -87,7 +88,7 @@ struct PropertyTests {
 
     @Test(arguments: seeds)
     func exhaustiveSearchAgreesOnFeasibilityAndObjective(seed: UInt64) throws {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var compared = 0, feasible = 0, withDIMMs = 0, shortenedLow = 0
         for _ in 0..<120 {
             let hosts = (0..<Int.random(in: 1...3, using: &generator)).map { randomHost($0, alignedHoles: true, using: &generator) }

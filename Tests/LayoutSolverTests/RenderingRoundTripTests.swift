@@ -5,6 +5,7 @@ import Testing
 @testable import LayoutOutputs
 @testable import LayoutPlacement
 @testable import LayoutSolver
+import FleetGenerator
 
 /// Every rendering of generated layouts reads back, through the verify path's readers, into the
 /// knobs the exact verifier checked; a rendering changed in one field is caught with that field named.
@@ -14,7 +15,7 @@ struct RenderingRoundTripTests {
 
     static let versions = [QEMUVersion(major: 7, minor: 2), QEMUVersion(major: 8, minor: 2), QEMUVersion(major: 9, minor: 0), QEMUVersion(major: 10, minor: 0)]
 
-    func x86Host(_ index: Int, profiles: [HostProfile], using generator: inout SeededGenerator) -> HostProfile {
+    func x86Host(_ index: Int, profiles: [HostProfile], using generator: inout SplitMix64) -> HostProfile {
         if Bool.random(using: &generator), let profile = profiles.randomElement(using: &generator) { return profile }
         var reserved: [(UInt64, UInt64, ReservedType)] = []
         for _ in 0..<Int.random(in: 0...3, using: &generator) {
@@ -27,7 +28,7 @@ struct RenderingRoundTripTests {
                                iommuBits: Int.random(in: 39...48, using: &generator), reserved: reserved)
     }
 
-    func armHost(_ index: Int, base: HostProfile, using generator: inout SeededGenerator) -> HostProfile {
+    func armHost(_ index: Int, base: HostProfile, using generator: inout SplitMix64) -> HostProfile {
         var host = base
         host.name = "a\(index)"
         host.cpuPhysBits = [40, 44, 48][Int.random(in: 0...2, using: &generator)]
@@ -41,7 +42,7 @@ struct RenderingRoundTripTests {
         return host
     }
 
-    func randomVM(_ machine: MachineKind, using generator: inout SeededGenerator) -> VMSpec {
+    func randomVM(_ machine: MachineKind, using generator: inout SplitMix64) -> VMSpec {
         let ram = UInt64.random(in: 1...96, using: &generator) * gib
         var vm = VMSpec(machine: machine, ram: ram, qemu: Self.versions[Int.random(in: 0..<Self.versions.count, using: &generator)])
         if machine != .virt {
@@ -64,7 +65,7 @@ struct RenderingRoundTripTests {
     /// (1) Round trip: random VMs × random hosts and the shipped profiles, every rendering read back.
     @Test(arguments: [MachineKind.q35, .pc, .virt])
     func everyRenderingOfGeneratedLayoutsReadsBack(machine: MachineKind) throws {
-        var generator = SeededGenerator(seed: 0x5eed_0015 &+ UInt64(machine.rawValue.count))
+        var generator = SplitMix64(seed: 0x5eed_0015 &+ UInt64(machine.rawValue.count))
         let x86Profiles = try ["amd-epyc-7003", "amd-epyc-ht-ignore", "amd-epyc-sme", "intel-client-39", "intel-server-rmrr", "intel-xeon-vtd48"].map(Fixture.profile)
         let armBases = try ["arm64-smmuv3", "hisilicon-d05", "nxp-lx2160a"].map(Fixture.profile)
         var solved = 0, libvirtChecked = 0, withDIMMs = 0, withPlanned = 0, withViommu = 0, withHugepages = 0

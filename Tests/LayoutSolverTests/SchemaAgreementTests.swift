@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import LayoutCore
 @testable import LayoutMachines
 @testable import LayoutSolver
@@ -16,7 +17,7 @@ struct SchemaAgreementTests {
         _ = python
         var documents: [SchemaAgreement.Document] = []
         for (folder, kind) in [("Profiles", SchemaAgreement.Kind.host), ("Examples/fleets", .host), ("Examples/vm", .vm), ("Examples/requests", .request)] {
-            for file in try SchemaAgreement.jsonFiles(folder) {
+            for file in TestRepository.jsonFiles(folder) {
                 let bytes = try [UInt8](Data(contentsOf: Fixture.repository.appendingPathComponent(file)))
                 let seed = try SchemaAgreement.tree(bytes)
                 documents.append(.init(kind: kind, origin: file, mutation: "original", value: seed))

@@ -6,6 +6,7 @@ import Testing
 @testable import LayoutPlacement
 @testable import LayoutProbe
 @testable import LayoutSolver
+import FleetGenerator
 
 @Suite("Addresses, ranges and sizes")
 struct ValueTests {
@@ -44,7 +45,7 @@ struct ValueTests {
     }
 
     @Test func gapsAgreeWithAPointwiseDefinition() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for _ in 0..<200 {
             let ranges = (0..<Int.random(in: 0...6, using: &generator)).map { _ -> AddressRange in
                 let start = UInt64.random(in: 0...120, using: &generator)
@@ -101,18 +102,5 @@ struct ValueTests {
         #expect(try UInt64(0x1_0000_0001).alignedUp(1 << 30) == 0x1_4000_0000)
         #expect(UInt64(0x1_0000_0000).bitsToAddress == 33)
         #expect(UInt64(0xff_ffff_ffff).bitsToAddress == 40)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so random tests replay exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

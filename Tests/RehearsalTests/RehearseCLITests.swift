@@ -9,14 +9,7 @@ import LayoutSolver
 @testable import LayoutRehearsal
 
 enum RehearseCLI {
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-    }()
+    static let repository = TestRepository.root
 
     static var binary: URL? {
         var candidates: [URL] = []

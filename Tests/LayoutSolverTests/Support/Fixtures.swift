@@ -6,6 +6,7 @@ import Foundation
 @testable import LayoutPlacement
 @testable import LayoutProbe
 @testable import LayoutSolver
+import TestSupport
 
 /// Small helpers to write hosts and VMs in tests the way profiles write them.
 enum Fixture {
@@ -31,14 +32,7 @@ enum Fixture {
     static let amdHT: (UInt64, UInt64, ReservedType) = (0xfd_0000_0000, 0xff_ffff_ffff, .reserved)
 
     /// The repository root, found from this file's path, so tests read the real Profiles/ and Examples/.
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        fatalError("Package.swift not found above \(#filePath)")
-    }()
+    static let repository = TestRepository.root
 
     static func path(_ relative: String) -> String { repository.appendingPathComponent(relative).path }
 

@@ -3,6 +3,8 @@ import Testing
 @testable import LayoutCore
 @testable import LayoutMachines
 @testable import LayoutSolver
+import FleetGenerator
+import TestSupport
 
 /// Mutates valid documents member by member and asks both the parser and Python's `jsonschema`.
 enum SchemaAgreement {
@@ -113,29 +115,7 @@ enum SchemaAgreement {
         }
     }
 
-    static func jsonFiles(_ folder: String) throws -> [String] {
-        let root = Fixture.repository.appendingPathComponent(folder)
-        let enumerator = FileManager.default.enumerator(atPath: root.path)
-        var files: [String] = []
-        while let next = enumerator?.nextObject() as? String {
-            if next.hasSuffix(".json") { files.append("\(folder)/\(next)") }
-        }
-        return files.sorted()
-    }
-
     // MARK: Mutations
-
-    /// Deterministic pseudo-random choices (SplitMix64), so a failure names a reproducible document.
-    struct Seeded {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Replacement values for one value: type changes, case and space changes, unit changes,
     /// zero/negative/huge numbers, wrong enum values.
@@ -230,7 +210,8 @@ enum SchemaAgreement {
     /// fleet examples repeat the profiles' shapes), so every member is mutated but the one
     /// jsonschema batch stays small (a few ms per document on a loaded machine). Plus seeded pairs.
     static func mutations(of seed: Tree, kind: Kind, origin: String, thorough: Bool) -> [Document] {
-        var random = Seeded(state: UInt64(truncatingIfNeeded: origin.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
+        // Seeded from the document's name, so a failure names a reproducible document.
+        var random = SplitMix64(seed: UInt64(truncatingIfNeeded: origin.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
         var out: [Document] = []
         let allPaths = paths(seed)
         for path in allPaths {

@@ -1,20 +1,14 @@
 import Foundation
 import LayoutSolver
 import Testing
+import TestSupport
 
 /// Solves, starts a real paused QEMU from the emitted arguments, and checks that its flat memory
 /// map shows exactly the predicted RAM, clear of every host's holes.
 enum LayoutProof {
     static let gib: UInt64 = 1 << 30
 
-    static let repository: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        while url.path != "/" {
-            url.deleteLastPathComponent()
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-        }
-        fatalError("no Package.swift above \(#filePath)")
-    }()
+    static let repository = TestRepository.root
 
     static func hosts(_ paths: [String]) throws -> [HostProfile] {
         try InputLoader.loadHosts(paths: paths.map { repository.appendingPathComponent($0).path })
