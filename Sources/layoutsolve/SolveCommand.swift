@@ -116,11 +116,18 @@ struct SolveCommand: ParsableCommand {
             case .json: text = LayoutJSON.document(for: solution, qemuOptions: qemuOptions).rendered()
             case .qemu: text = QEMUArguments.argv(for: solution.layout, options: qemuOptions).joined(separator: "\n") + "\n"
             case .libvirt:
-                text = try domain?.render(solution.layout) ?? LibvirtXML.document(for: solution.layout, vcpus: vcpus)
+                // A merged domain is read back inside render (an input error when the user's
+                // domain changes the map); layoutsolve's own domain is read back here.
+                if let domain {
+                    text = try domain.render(solution.layout)
+                } else {
+                    text = try LibvirtXML.document(for: solution.layout, vcpus: vcpus)
+                    try RenderingCheck.checkLibvirt(text, of: solution.layout)
+                }
             }
             // What is printed must read back into the verified knobs (an internal error, exit 70, if
             // not), before any file is written.
-            if (format ?? (domain != nil ? .libvirt : .text)) == .libvirt { try RenderingCheck.checkLibvirt(text, of: solution.layout) } else { try RenderingCheck.checkQEMU(solution.layout, qemuOptions: qemuOptions) }
+            if (format ?? (domain != nil ? .libvirt : .text)) != .libvirt { try RenderingCheck.checkQEMU(solution.layout, qemuOptions: qemuOptions) }
             if let libvirtHotplugDir { _ = try LibvirtDomainOutput.writeHotplugFiles(solution.layout, to: libvirtHotplugDir) }
             if verbose { FileHandle.standardError.write(Data(statisticsLine(solution.statistics).utf8)) }
             if let svg { try OutputFile.write(SVGMap.render(solution, options: SVGMap.Options(strictRelaxable: strictRelaxable)), to: svg, option: "--svg") }

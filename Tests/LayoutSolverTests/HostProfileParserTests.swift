@@ -83,6 +83,22 @@ struct HostProfileParserTests {
         }
     }
 
+    /// null is refused wherever it is, named by its path: at the top, in an object, in an array.
+    @Test func nullIsRefusedWithItsPath() throws {
+        #expect(try parse(Self.valid).name == "amd-epyc-7003")
+        for (old, new, path) in [
+            (#""vendor": "amd","#, #""vendor": "amd", "cores": null,"#, "$.cpu.cores"),
+            (#""size": "12G""#, #""size": null"#, "$.reserved[1].size"),
+            (#""phys_bits": 48"#, #""phys_bits": [48, null]"#, "$.cpu.phys_bits[1]"),
+        ] {
+            #expect {
+                try parse(mutated(old, new))
+            } throws: { error in
+                "\(error)".contains("\(path): null is not allowed here; leave the member out instead")
+            }
+        }
+    }
+
     @Test func missingMembersAndNonObjects() {
         #expect(throws: InputError.self) { try parse("[]") }
         #expect(throws: InputError.self) { try parse("{\"schema\": \"layoutsolve/host/v1\"}") }

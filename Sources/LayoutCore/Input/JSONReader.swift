@@ -130,7 +130,7 @@ package struct ObjectReader {
         guard let index = members.firstIndex(where: { $0.key == key }) else { return nil }
         let member = members[index]
         markUsed(index)
-        if case .null = member.value.value { return nil }
+        if member.value.isNull { return nil }
         return JSONReader(source: reader.source, node: member.value, parentPath: path, step: .member(key))
     }
 

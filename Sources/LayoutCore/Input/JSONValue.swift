@@ -63,6 +63,14 @@ package struct JSONNode: Sendable, Equatable {
         return "the string \"\(String(start.prefix(40)))…\""
     }
 
+    /// Whether this value is JSON null, read from the tape without decoding anything.
+    package var isNull: Bool { tape.entries[index].kind == .null }
+
+    /// Whether a null is anywhere in this value: one pass over its entries, decoding nothing.
+    package var containsNull: Bool {
+        tape.entries[index..<tape.next(after: index)].contains { $0.kind == .null }
+    }
+
     /// Same value and same line, wherever the two documents came from.
     package static func == (lhs: JSONNode, rhs: JSONNode) -> Bool {
         lhs.line == rhs.line && lhs.value == rhs.value

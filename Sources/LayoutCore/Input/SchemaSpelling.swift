@@ -47,8 +47,9 @@ extension JSONReader {
 
     /// null is no value in the schemas: `"maxmem": null` is refused, not read as an absent member.
     package func refusingNull() throws {
-        // The walk builds no path; only the null that is refused gets one.
-        guard let (steps, null) = Self.firstNull(in: node) else { return }
+        // Almost every document has no null: one pass over the tape says so. Only a document
+        // with one is walked, and only the null that is refused gets a path.
+        guard node.containsNull, let (steps, null) = Self.firstNull(in: node) else { return }
         let path = steps.reversed().reduce(self.path) { $1.appended(to: $0) }
         throw JSONReader(source: source, node: null, path: path).error("null is not allowed here; leave the member out instead")
     }
